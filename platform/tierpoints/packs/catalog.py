@@ -1,0 +1,201 @@
+"""Load tenant packs into a validated, immutable policy catalog."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+
+from tierpoints import paths
+from tierpoints.packs import checks
+from tierpoints.packs.facts_shapes import FactShape, UnsupportedFactSchema, fact_shapes
+from tierpoints.packs.models import IndicatorSet, TenantManifest
+from tierpoints.packs.problems import PackError, Problem
+from tierpoints.packs.schema_validation import PolicySchemas
+from tierpoints.packs.tree import TenantTree
+from tierpoints.packs.yaml_source import SourceDocument, YamlSyntaxError, read_yaml
+
+MANIFEST = "tenant.yaml"
+INDICATORS = "indicators"
+
+
+class UnknownTenant(LookupError):
+    def __init__(self, tenant: str, known: Iterable[str]):
+        self.tenant = tenant
+        super().__init__(f"unknown tenant {tenant!r} (known: {', '.join(sorted(known))})")
+
+
+class NotInForce(LookupError):
+    def __init__(self, tenant: str, as_of: dt.date, first: dt.date | None):
+        self.tenant, self.as_of = tenant, as_of
+        after = f"; its first takes effect {first}" if first else ""
+        super().__init__(f"no indicator set of {tenant!r} is in force on {as_of}{after}")
+
+
+@dataclass(frozen=True)
+class PolicyCatalog:
+    tenants: dict[str, TenantManifest]
+    indicator_sets: dict[str, list[IndicatorSet]]  # per tenant, oldest first
+    tree: TenantTree
+    facts: dict[str, FactShape]
+    schemas: PolicySchemas
+    _dates: dict[str, list[dt.date]] = field(default_factory=dict)
+
+    def tenant(self, tenant_id: str) -> TenantManifest:
+        try:
+            return self.tenants[tenant_id]
+        except KeyError:
+            raise UnknownTenant(tenant_id, self.tenants) from None
+
+    def chain(self, tenant_id: str) -> list[TenantManifest]:
+        """The tiers a tenant recognises, from the province down to itself."""
+        self.tenant(tenant_id)
+        return [self.tenants[t] for t in self.tree.chain(tenant_id)]
+
+    def set_in_force(self, tenant_id: str, as_of: dt.date) -> IndicatorSet:
+        versions = self.indicator_sets.get(self.tenant(tenant_id).id, [])
+        dates = self._dates.get(tenant_id) or [v.effective_from for v in versions]
+        position = bisect_right(dates, as_of)
+        if position == 0:
+            raise NotInForce(tenant_id, as_of, dates[0] if dates else None)
+        return versions[position - 1]
+
+
+def pack_dirs(directory: Path) -> list[Path]:
+    """A pack folder itself, or the pack folders inside a tenants folder."""
+    if (directory / MANIFEST).exists():
+        return [directory]
+    return sorted(child for child in directory.iterdir() if (child / MANIFEST).exists())
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def load_catalog(
+    directories: Iterable[Path] | None = None, schemas_dir: Path | None = None
+) -> PolicyCatalog:
+    """Read, validate and check packs; raise PackError listing every problem found.
+
+    A pack whose parent is not among `directories` brings in its sibling folder of that name,
+    so a single county can be validated with the chain above it.
+    """
+    schemas = PolicySchemas(schemas_dir or paths.schemas_dir())
+    packs: dict[str, Path] = {}
+    for directory in directories or [paths.tenants_dir()]:
+        if not Path(directory).is_dir():
+            raise PackError([Problem(_display(Path(directory)), None, "", "not a folder")])
+        for pack in pack_dirs(Path(directory)):
+            packs[pack.name] = pack
+    return _Loader(schemas).load(packs)
+
+
+class _Loader:
+    def __init__(self, schemas: PolicySchemas):
+        self.schemas = schemas
+        self.problems: list[Problem] = []
+        self.sources: dict[str, SourceDocument] = {}
+
+    def load(self, packs: dict[str, Path]) -> PolicyCatalog:
+        try:
+            facts = fact_shapes(self.schemas.documents["facts"])
+        except UnsupportedFactSchema as error:
+            raise PackError([Problem("policy_schemas/facts.schema.json", None, "", str(error))]) from None
+        manifests, manifest_files = self._read_manifests(packs)
+        sets: dict[str, list[tuple[str, IndicatorSet]]] = {}
+        for tenant in manifests:
+            sets[tenant] = self._read_sets(packs[tenant])
+        self._report(checks.check_tree(manifests, manifest_files))
+        tree_ok = not any(p.pointer == "/parent" for p in self.problems)
+        for tenant, versions in sets.items():
+            for stem, indicator_set in versions:
+                self._report(checks.check_set_identity(tenant, stem, indicator_set))
+                self._report(checks.check_cap(indicator_set, manifests[tenant]))
+                self._report(checks.check_rules(indicator_set, facts))
+        if tree_ok:
+            tree = TenantTree({t: m.parent for t, m in manifests.items()})
+            for tenant, versions in sets.items():
+                ancestor_ids = {
+                    indicator.id: ancestor
+                    for ancestor in tree.chain(tenant)[:-1]
+                    for _, ancestor_set in sets.get(ancestor, [])
+                    for indicator in ancestor_set.indicators
+                }
+                for _, indicator_set in versions:
+                    self._report(checks.check_ids(indicator_set, ancestor_ids))
+        if self.problems:
+            raise PackError(self.problems)
+        ordered = {
+            tenant: sorted((s for _, s in versions), key=lambda s: s.effective_from)
+            for tenant, versions in sets.items()
+        }
+        return PolicyCatalog(
+            tenants=manifests, indicator_sets=ordered, tree=tree, facts=facts, schemas=self.schemas,
+            _dates={t: [s.effective_from for s in v] for t, v in ordered.items()},
+        )
+
+    def _read_manifests(self, packs: dict[str, Path]):
+        manifests: dict[str, TenantManifest] = {}
+        files: dict[str, str] = {}
+        todo = list(packs.items())
+        while todo:
+            tenant, pack = todo.pop(0)
+            source = self._read(pack / MANIFEST, "tenant")
+            if source is None:
+                continue
+            manifest = msgspec.convert(source.data, TenantManifest)
+            if manifest.id != tenant:
+                self._add(source, "/id", f"id {manifest.id!r} differs from the pack's folder name {tenant!r}")
+                continue
+            manifests[tenant], files[tenant] = manifest, source.path
+            parent = manifest.parent
+            sibling = pack.parent / parent if parent else None
+            if parent and parent not in packs and sibling and (sibling / MANIFEST).exists():
+                packs[parent] = sibling
+                todo.append((parent, sibling))
+        return manifests, files
+
+    def _read_sets(self, pack: Path) -> list[tuple[str, IndicatorSet]]:
+        folder = pack / INDICATORS
+        files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+        if not files:
+            self.problems.append(Problem(_display(pack), None, "", f"no indicator set in {INDICATORS}/"))
+        found = []
+        for file in files:
+            source = self._read(file, "indicator-set")
+            if source is not None:
+                indicator_set = msgspec.convert({**source.data, "file": source.path}, IndicatorSet)
+                found.append((file.stem, indicator_set))
+        return found
+
+    def _read(self, path: Path, schema: str) -> SourceDocument | None:
+        display = _display(path)
+        if not path.exists():
+            self.problems.append(Problem(display, None, "", "missing file"))
+            return None
+        try:
+            source = read_yaml(path, display)
+        except YamlSyntaxError as error:
+            self.problems.append(Problem(display, error.line, "", error.message))
+            return None
+        problems = self.schemas.problems(schema, source)
+        self.problems.extend(problems)
+        self.sources[display] = source
+        return None if problems else source
+
+    def _add(self, source: SourceDocument, pointer: str, message: str) -> None:
+        self.problems.append(Problem(source.path, source.line_of(pointer), pointer, message))
+
+    def _report(self, findings: Iterable[checks.Finding]) -> None:
+        for file, pointer, message in findings:
+            source = self.sources.get(file)
+            line = source.line_of(pointer) if source else None
+            self.problems.append(Problem(file, line, pointer, message))

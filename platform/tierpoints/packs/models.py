@@ -1,0 +1,127 @@
+"""Typed views of validated pack documents (built only after the JSON Schemas passed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, Union
+
+import msgspec
+
+Scalar = Union[str, bool, int, float]
+
+
+class Names(msgspec.Struct, frozen=True):
+    zh: str
+    en: str
+
+
+class Source(msgspec.Struct, frozen=True):
+    document: str
+    clause: str
+
+
+class TenantManifest(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    name: Names
+    tier: Literal["province", "city", "county"]
+    parent: str | None
+    cap: float
+    cap_source: Source
+
+
+class _ListFilter(msgspec.Struct, frozen=True, kw_only=True):
+    fact: str
+    where: dict[str, Union[Scalar, list[Scalar]]] | None = None
+    in_area: str | None = None
+
+
+class Lookup(_ListFilter, tag="lookup", tag_field="kind", frozen=True, kw_only=True):
+    table: dict[str, float]
+    field: str | None = None
+
+
+class Band(msgspec.Struct, frozen=True, kw_only=True):
+    points: float
+    label: str
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+
+    def matches(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+    def points_at(self, value: float) -> float:
+        if self.step is None:
+            return self.points
+        return self.points + self.step * (value - (self.min or 0))
+
+
+class Bands(_ListFilter, tag="bands", tag_field="kind", frozen=True, kw_only=True):
+    measure: Literal["age_years", "value", "total"]
+    bands: list[Band]
+    field: str | None = None
+
+
+class Duration(_ListFilter, tag="duration", tag_field="kind", frozen=True, kw_only=True):
+    unit: Literal["month", "year"]
+    points_per_unit: float
+
+
+class Count(_ListFilter, tag="count", tag_field="kind", frozen=True, kw_only=True):
+    points_per_event: float
+
+
+class Flag(_ListFilter, tag="flag", tag_field="kind", frozen=True, kw_only=True):
+    points: float
+
+
+class Deduction(_ListFilter, tag="deduction", tag_field="kind", frozen=True, kw_only=True):
+    points_per_occurrence: float
+
+
+class Veto(_ListFilter, tag="veto", tag_field="kind", frozen=True, kw_only=True):
+    pass
+
+
+SimpleRule = Union[Lookup, Bands, Duration, Count, Flag]
+
+
+class Option(msgspec.Struct, frozen=True, kw_only=True):
+    label: str
+    rule: SimpleRule
+    department: str | None = None
+
+
+class BestOf(msgspec.Struct, tag="best_of", tag_field="kind", frozen=True, kw_only=True):
+    options: list[Option]
+
+
+Rule = Union[Lookup, Bands, Duration, Count, Flag, BestOf, Deduction, Veto]
+
+
+class Indicator(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    name: Names
+    category: Literal["basic", "additional", "deduction", "veto"]
+    department: str
+    evidence: list[str]
+    source: Source
+    values: Literal["published", "illustrative"]
+    rule: Rule
+    max_points: float | None = None
+
+
+class IndicatorSet(msgspec.Struct, frozen=True, kw_only=True):
+    tenant: str
+    effective_from: dt.date
+    title: Names
+    indicators: list[Indicator]
+    cap_enforced: bool = False
+    file: str = ""  # where it was read from, for messages
+
+
+def simple_rules(rule: Rule) -> list[SimpleRule | Deduction | Veto]:
+    """The leaf rules of a rule: the options of a best_of, or the rule itself."""
+    if isinstance(rule, BestOf):
+        return [option.rule for option in rule.options]
+    return [rule]
