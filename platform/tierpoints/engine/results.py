@@ -1,0 +1,63 @@
+"""The result contract: what a score looks like on the CLI and over HTTP."""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+import msgspec
+
+Number = Union[int, float]
+
+
+def number(value: float) -> Number:
+    """Points print as 20, not 20.0; halves and quarters stay."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+class Names(msgspec.Struct, frozen=True):
+    zh: str
+    en: str
+
+
+class SourceRef(msgspec.Struct, frozen=True):
+    document: str
+    clause: str
+    values: Literal["published", "illustrative"]
+
+
+class IndicatorResult(msgspec.Struct, frozen=True):
+    id: str
+    category: str
+    points: Number
+    capped: bool
+    reason: str
+    name: Names
+    max_points: Number | None
+    department: str
+    source: SourceRef
+
+
+class TierResult(msgspec.Struct, frozen=True):
+    tenant: str
+    tier: str
+    cap: Number
+    points: Number
+    capped: bool
+    indicator_set: str
+    indicators: list[IndicatorResult]
+
+
+class VetoResult(msgspec.Struct, frozen=True):
+    tenant: str
+    indicator: str
+    reason: str
+
+
+class ScoreResult(msgspec.Struct, frozen=True):
+    tenant: str
+    as_of: str
+    total: Number
+    vetoed: bool
+    vetoes: list[VetoResult]
+    tiers: list[TierResult]
