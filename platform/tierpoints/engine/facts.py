@@ -97,6 +97,10 @@ def error_from_msgspec(error: msgspec.ValidationError) -> FactsError:
     return FactsError(pointer, message)
 
 
+class FactsSyntaxError(FactsError):
+    """The facts are not JSON at all."""
+
+
 class FactsModel:
     """Validates facts (a dict, JSON bytes or a facts struct) into the facts struct."""
 
@@ -118,7 +122,7 @@ class FactsModel:
         except msgspec.ValidationError as error:
             raise error_from_msgspec(error) from None
         except msgspec.DecodeError as error:
-            raise FactsError("", f"not valid JSON: {error}") from None
+            raise FactsSyntaxError("", f"not valid JSON: {error}") from None
         self._check_consistency(value)
         return value
 

@@ -1,0 +1,44 @@
+"""HTTP: tenants, their inherited indicators, and simulating an applicant's points."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+
+from tierpoints.engine import Engine, ScoreResult
+from tierpoints.features.simulation.schemas import TenantView, TierIndicators
+from tierpoints.features.simulation.service import chain_indicators, tenant_views
+
+AsOf = Annotated[
+    dt.date | None,
+    Parameter(query="as_of", description="Score or show as of this date (YYYY-MM-DD); default today."),
+]
+
+
+class SimulationController(Controller):
+    path = "/api/v1/tenants"
+    tags = ["simulation"]
+
+    @get("/", summary="Tenants and the tiers each recognises")
+    async def list_tenants(self, engine: Engine) -> list[TenantView]:
+        return tenant_views(engine.catalog)
+
+    @get("/{tenant_id:str}/indicators", summary="The indicator chain a tenant recognises, as of a date")
+    async def indicators(self, engine: Engine, tenant_id: str, as_of: AsOf = None) -> list[TierIndicators]:
+        return chain_indicators(engine.catalog, tenant_id, as_of or dt.date.today())
+
+    @post(
+        "/{tenant_id:str}/simulate", status_code=200,
+        summary="Score facts at a tenant",
+        description="Body: applicant facts (policy_schemas/facts.schema.json). Returns the total, "
+        "each recognised tier and each indicator's points with its reason.",
+    )
+    async def simulate(
+        self, request: Request, engine: Engine, tenant_id: str, as_of: AsOf = None
+    ) -> ScoreResult:
+        engine.catalog.tenant(tenant_id)  # 404 before looking at the body
+        body = await request.body()
+        return engine.score(body, at=tenant_id, as_of=as_of or dt.date.today())

@@ -1,0 +1,66 @@
+"""Errors as RFC 9457 problem details: what was wrong, where, and never a 500 for bad input."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from tierpoints.engine.facts import FactsError, FactsSyntaxError
+from tierpoints.packs.catalog import NotInForce, UnknownTenant
+
+MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("tierpoints.http")
+
+
+def problem(request: Request, status: int, title: str, detail: str, **extra: Any) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+            "instance": str(request.url.path), **extra}
+    return Response(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _facts_error(request: Request, error: FactsError) -> Response:
+    if isinstance(error, FactsSyntaxError):
+        return problem(request, 400, "Body is not JSON", str(error))
+    return problem(request, 422, "Facts do not fit the facts schema", str(error),
+                   errors=[{"pointer": error.pointer, "message": error.message}])
+
+
+def _unknown_tenant(request: Request, error: UnknownTenant) -> Response:
+    return problem(request, 404, "Unknown tenant", str(error))
+
+
+def _not_in_force(request: Request, error: NotInForce) -> Response:
+    return problem(request, 422, "No indicator set in force", str(error))
+
+
+def _validation(request: Request, error: ValidationException) -> Response:
+    errors = [
+        {"pointer": f"/{item.get('key')}" if item.get("key") else "", "source": item.get("source"),
+         "message": item.get("message")}
+        for item in (error.extra if isinstance(error.extra, list) else [])
+        if isinstance(item, dict)
+    ]
+    return problem(request, 400, "Bad request", error.detail, errors=errors)
+
+
+def _http(request: Request, error: HTTPException) -> Response:
+    return problem(request, error.status_code, error.__class__.__name__.replace("Exception", "")
+                   or "Error", error.detail)
+
+
+def _unexpected(request: Request, error: Exception) -> Response:
+    log.exception("unexpected error on %s", request.url.path)
+    return problem(request, 500, "Internal error", "Something went wrong on our side; nothing was changed.")
+
+
+EXCEPTION_HANDLERS = {
+    FactsError: _facts_error,
+    UnknownTenant: _unknown_tenant,
+    NotInForce: _not_in_force,
+    ValidationException: _validation,
+    HTTPException: _http,
+    Exception: _unexpected,
+}
