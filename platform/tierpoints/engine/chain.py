@@ -23,6 +23,9 @@ from tierpoints.packs.facts_shapes import FactShape
 from tierpoints.packs.models import Indicator, IndicatorSet, TenantManifest
 
 
+_NUMBERS = (int, float)  # 0 is a claim (bands may score it); UNSET, False and [] are not
+
+
 class CompiledIndicator:
     def __init__(self, indicator: Indicator, rule: CompiledRule):
         self.indicator = indicator
@@ -33,23 +36,35 @@ class CompiledIndicator:
         self.sign = -1.0 if indicator.category == "deduction" else 1.0
         self._name = Names(indicator.name.zh, indicator.name.en)
         self._source = SourceRef(indicator.source.document, indicator.source.clause, indicator.values)
+        self._max_points = None if self.max_points is None else number(self.max_points)
+        self.facts_read = frozenset(rule.needs)
+        self._department = indicator.department
+        self._unclaimed: tuple[float, bool, IndicatorResult] | None = None
 
-    def single(self, facts: Any, as_of: dt.date) -> tuple[float, bool, IndicatorResult]:
+    def single(
+        self, facts: Any, as_of: dt.date, claimed: frozenset[str]
+    ) -> tuple[float, bool, IndicatorResult]:
         """(signed points, whether a veto struck, the explained result)."""
+        if self.facts_read.isdisjoint(claimed):
+            # Nothing claimed: the same answer for everyone (and every date), worked out once.
+            if self._unclaimed is None:
+                self._unclaimed = self._evaluate(facts, as_of)
+            return self._unclaimed
+        return self._evaluate(facts, as_of)
+
+    def _evaluate(self, facts: Any, as_of: dt.date) -> tuple[float, bool, IndicatorResult]:
         raw, reason = self.rule.single(facts, as_of)
-        struck = self.category == "veto" and raw > 0
-        capped = self.max_points is not None and raw > self.max_points
-        points = self.max_points if capped else raw
-        if capped:
-            reason += f" = {fmt(raw)}, capped at {fmt(self.max_points)}"
         if self.category == "veto":
-            points = 0.0
-        points = self.sign * points if points else 0.0
+            points, struck, capped = 0.0, raw > 0, False
+        else:
+            struck, capped = False, raw > self.max_points
+            if capped:
+                reason += f" = {fmt(raw)}, capped at {fmt(self.max_points)}"
+                raw = self.max_points
+            points = self.sign * raw if raw else 0.0
         return points, struck, IndicatorResult(
-            id=self.id, category=self.category, points=number(points), capped=capped,
-            reason=reason, name=self._name,
-            max_points=None if self.max_points is None else number(self.max_points),
-            department=self.indicator.department, source=self._source,
+            self.id, self.category, number(points), capped, reason, self._name,
+            self._max_points, self._department, self._source,
         )
 
     def batch(self, columns: FactColumns, as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:
@@ -64,15 +79,44 @@ class CompiledIndicator:
         return points, capped
 
 
-@dataclass
 class CompiledTier:
-    manifest: TenantManifest
-    indicator_set: IndicatorSet
-    indicators: list[CompiledIndicator]
+    def __init__(self, manifest: TenantManifest, indicator_set: IndicatorSet,
+                 indicators: list[CompiledIndicator]):
+        self.manifest = manifest
+        self.indicator_set = indicator_set
+        self.indicators = indicators
+        self.facts_read = frozenset().union(*(i.facts_read for i in indicators))
+        self._cap = number(manifest.cap)
+        self._effective_from = indicator_set.effective_from.isoformat()
+        self._unclaimed: tuple[float, TierResult, list[VetoResult]] | None = None
 
-    @property
-    def scoring(self) -> list[CompiledIndicator]:
-        return [i for i in self.indicators if i.category in ("basic", "additional")]
+    def single(self, facts: Any, as_of: dt.date, claimed: frozenset[str]):
+        """(points, explained tier, vetoes)."""
+        if self.facts_read.isdisjoint(claimed):
+            if self._unclaimed is None:
+                self._unclaimed = self._evaluate(facts, as_of, claimed)
+            return self._unclaimed
+        return self._evaluate(facts, as_of, claimed)
+
+    def _evaluate(self, facts: Any, as_of: dt.date, claimed: frozenset[str]):
+        positive, deductions, results, vetoes = 0.0, 0.0, [], []
+        for indicator in self.indicators:
+            points, struck, result = indicator.single(facts, as_of, claimed)
+            results.append(result)
+            category = indicator.category
+            if category == "deduction":
+                deductions += points
+            elif category != "veto":
+                positive += points
+            elif struck:
+                vetoes.append(VetoResult(self.manifest.id, indicator.id, result.reason))
+        cap = self.manifest.cap
+        points = min(cap, positive) + deductions
+        return points, TierResult(
+            tenant=self.manifest.id, tier=self.manifest.tier, cap=self._cap,
+            points=number(points), capped=positive > cap,
+            indicator_set=self._effective_from, indicators=results,
+        ), vetoes
 
 
 @dataclass
@@ -137,29 +181,23 @@ class CompiledChain:
                 for fact, fields in rule.needs.items():
                     self.needs.setdefault(fact, set()).update(fields)
             self.tiers.append(CompiledTier(manifest, indicator_set, compiled))
+        self._facts_read = sorted(self.needs)
+
+    def claimed(self, facts: Any) -> frozenset[str]:
+        """The facts read by this chain that carry a claim (0 counts; UNSET, False, [] do not)."""
+        return frozenset([
+            name for name in self._facts_read
+            if (value := getattr(facts, name)) or value.__class__ in _NUMBERS
+        ])
 
     def single(self, facts: Any, as_of: dt.date) -> ScoreResult:
+        claimed = self.claimed(facts)
         total, tiers, vetoes = 0.0, [], []
         for tier in self.tiers:
-            positive, deductions, results = 0.0, 0.0, []
-            for indicator in tier.indicators:
-                points, struck, result = indicator.single(facts, as_of)
-                results.append(result)
-                if indicator.category == "deduction":
-                    deductions += points
-                elif indicator.category == "veto":
-                    if struck:
-                        vetoes.append(VetoResult(tier.manifest.id, indicator.id, result.reason))
-                else:
-                    positive += points
-            cap = tier.manifest.cap
-            points = min(cap, positive) + deductions
+            points, tier_result, tier_vetoes = tier.single(facts, as_of, claimed)
             total += points
-            tiers.append(TierResult(
-                tenant=tier.manifest.id, tier=tier.manifest.tier, cap=number(cap),
-                points=number(points), capped=positive > cap,
-                indicator_set=tier.indicator_set.effective_from.isoformat(), indicators=results,
-            ))
+            tiers.append(tier_result)
+            vetoes += tier_vetoes
         return ScoreResult(
             tenant=self.tenant, as_of=as_of.isoformat(), total=number(total),
             vetoed=bool(vetoes), vetoes=vetoes, tiers=tiers,

@@ -51,6 +51,7 @@ def _class_name(name: str) -> str:
 
 
 def build_facts_model(shapes: dict[str, FactShape]) -> type[msgspec.Struct]:
+    # A list fact not sent is an empty tuple (nothing claimed); a scalar not sent is UNSET.
     fields: list[tuple[str, Any, Any]] = []
     for name, shape in shapes.items():
         if shape.kind == "records":
@@ -65,16 +66,15 @@ def build_facts_model(shapes: dict[str, FactShape]) -> type[msgspec.Struct]:
                     item_fields.append((field_name, field_type | msgspec.UnsetType, UNSET))
             item = msgspec.defstruct(
                 _class_name(name) + "Item", item_fields, kw_only=True,
-                forbid_unknown_fields=True, omit_defaults=True, frozen=True,
+                forbid_unknown_fields=True, omit_defaults=True, frozen=True, gc=False,
             )
-            field_type = list[item]
+            fields.append((name, list[item], ()))
         elif shape.kind == "enum_list":
-            field_type = list[Literal.__getitem__(tuple(shape.values))]
+            fields.append((name, list[Literal.__getitem__(tuple(shape.values))], ()))
         else:
-            field_type = _scalar_type(shape, shape.kind)
-        fields.append((name, field_type | msgspec.UnsetType, UNSET))
+            fields.append((name, _scalar_type(shape, shape.kind) | msgspec.UnsetType, UNSET))
     return msgspec.defstruct(
-        "Facts", fields, kw_only=True, forbid_unknown_fields=True, omit_defaults=True, frozen=True,
+        "Facts", fields, kw_only=True, forbid_unknown_fields=True, omit_defaults=True, frozen=True, gc=False,
     )
 
 

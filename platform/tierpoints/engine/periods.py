@@ -8,6 +8,7 @@ The columnar version gives the same numbers for many applicants at once.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable
 
@@ -15,7 +16,7 @@ import numpy as np
 
 DAYS_PER_MONTH = 30
 MONTHS_PER_YEAR = 12
-OPEN_END = 10**7  # an ordinal beyond any real date, for a period still running
+OPEN_END = dt.date.max.toordinal()  # a period still running
 
 # Ordinals stay below 2**20 until the year 2870; each applicant gets its own band of days
 # so a running maximum never carries one applicant's periods into the next one's.
@@ -41,11 +42,12 @@ def covered_days_columnar(
     owner, start, end = owner[keep], start[keep], np.minimum(end[keep], as_of)
     if owner.size == 0:
         return np.zeros(applicants, dtype=np.int64)
-    order = np.lexsort((start, owner))
-    owner = owner[order]
-    offset = owner.astype(np.int64) * _BAND
-    start_key = offset + start[order]
-    end_key = offset + end[order]
+    offset = owner * _BAND
+    start_key = offset + start
+    end_key = offset + end
+    if owner.size > 1 and not (np.all(start_key[1:] >= start_key[:-1])):
+        order = np.argsort(start_key)
+        owner, start_key, end_key = owner[order], start_key[order], end_key[order]
     covered_to = np.empty_like(end_key)
     covered_to[0] = -1
     np.maximum.accumulate(end_key[:-1], out=covered_to[1:])
@@ -69,17 +71,25 @@ def age_in_full_years(birth: dt.date, as_of: dt.date) -> int:
     return as_of.year - birth.year - ((as_of.month, as_of.day) < (birth.month, birth.day))
 
 
-_EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
+_AGE_RANGE = 200
 
 
 def age_in_full_years_columnar(birth_ordinal: np.ndarray, as_of: dt.date) -> np.ndarray:
-    """age_in_full_years for ordinals; a negative ordinal (no birth date) gives -1."""
-    days = (birth_ordinal - _EPOCH_ORDINAL).astype("datetime64[D]")
-    year = days.astype("datetime64[Y]")
-    month = days.astype("datetime64[M]")
-    born_year = year.astype(np.int64) + 1970
-    born_month = (month - year).astype(np.int64) + 1
-    born_day = (days - month).astype(np.int64) + 1
-    before_birthday = (as_of.month * 100 + as_of.day) < (born_month * 100 + born_day)
-    age = as_of.year - born_year - before_birthday
-    return np.where(birth_ordinal < 0, -1, age)
+    """age_in_full_years for ordinals; an ordinal <= 1 (no birth date) gives -1.
+
+    Someone is k or older on as_of when born on or before T(k), the last day of year
+    as_of.year - k not after as_of's month and day; the age is the largest such k.
+    """
+    ks = np.arange(_AGE_RANGE, -_AGE_RANGE - 1, -1)  # ascending thresholds need descending k
+    thresholds = np.array([_threshold(as_of, int(k)) for k in ks], dtype=np.int64)
+    count = len(ks) - np.searchsorted(thresholds, birth_ordinal, side="left")
+    age = count - _AGE_RANGE - 1
+    return np.where(birth_ordinal <= 1, -1, age)
+
+
+def _threshold(as_of: dt.date, k: int) -> int:
+    year = as_of.year - k
+    day = as_of.day
+    if (as_of.month, day) == (2, 29) and not calendar.isleap(year):
+        day = 28
+    return dt.date(year, as_of.month, day).toordinal()

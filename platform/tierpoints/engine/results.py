@@ -11,22 +11,22 @@ Number = Union[int, float]
 
 def number(value: float) -> Number:
     """Points print as 20, not 20.0; halves and quarters stay."""
-    value = float(value)
-    return int(value) if value.is_integer() else value
+    whole = int(value)
+    return whole if whole == value else float(value)
 
 
-class Names(msgspec.Struct, frozen=True):
+class Names(msgspec.Struct, frozen=True, gc=False):
     zh: str
     en: str
 
 
-class SourceRef(msgspec.Struct, frozen=True):
+class SourceRef(msgspec.Struct, frozen=True, gc=False):
     document: str
     clause: str
     values: Literal["published", "illustrative"]
 
 
-class IndicatorResult(msgspec.Struct, frozen=True):
+class IndicatorResult(msgspec.Struct, frozen=True, gc=False):
     id: str
     category: str
     points: Number
@@ -38,7 +38,7 @@ class IndicatorResult(msgspec.Struct, frozen=True):
     source: SourceRef
 
 
-class TierResult(msgspec.Struct, frozen=True):
+class TierResult(msgspec.Struct, frozen=True, gc=False):
     tenant: str
     tier: str
     cap: Number
@@ -48,13 +48,13 @@ class TierResult(msgspec.Struct, frozen=True):
     indicators: list[IndicatorResult]
 
 
-class VetoResult(msgspec.Struct, frozen=True):
+class VetoResult(msgspec.Struct, frozen=True, gc=False):
     tenant: str
     indicator: str
     reason: str
 
 
-class ScoreResult(msgspec.Struct, frozen=True):
+class ScoreResult(msgspec.Struct, frozen=True, gc=False):
     tenant: str
     as_of: str
     total: Number

@@ -27,7 +27,8 @@ NOT_CLAIMED = "not claimed"
 
 
 def fmt(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+    whole = int(value)
+    return f"{whole:,}" if whole == value else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 class CompiledRule:
@@ -44,6 +45,7 @@ class _OnFact(CompiledRule):
     def __init__(self, rule: Any, shape: FactShape, area: frozenset[str], owner: str):
         self.rule, self.shape = rule, shape
         self.selection = Selection(rule, shape, area, owner)
+        self._where = self.selection.describe()
         extra = {getattr(rule, "field", None)} - {None}
         if shape.is_period_list and isinstance(rule, models.Duration):
             extra |= {"start", "end"}
@@ -58,7 +60,7 @@ class _OnFact(CompiledRule):
     def _count_batch(self, columns: FactColumns) -> np.ndarray:
         if self.shape.kind == "records":
             items = columns.items[self.rule.fact]
-            owners = items.owner[self.selection.mask(items)]
+            (owners,) = self.selection.columns(items)
             return np.bincount(owners, minlength=columns.size).astype(np.float64)
         return np.nan_to_num(columns.scalars[self.rule.fact], nan=0.0)
 
@@ -107,8 +109,7 @@ class LookupRule(_OnFact):
         if self.shape.kind == "enum_list":
             codes, owners = items.fields["value"], items.owner
         else:
-            mask = self.selection.mask(items)
-            codes, owners = items.fields[self.rule.field][mask], items.owner[mask]
+            owners, codes = self.selection.columns(items, self.rule.field)
         raw = np.zeros(columns.size)
         np.maximum.at(raw, owners, self.points_by_code[codes])
         return raw
@@ -121,7 +122,7 @@ class BandsRule(_OnFact):
             total = 0.0
             for item in self.selection.items(facts):
                 total += getattr(item, rule.field)
-            return total, f"{rule.field} {fmt(total)}{self.selection.describe()}"
+            return total, f"{rule.field} {fmt(total)}{self._where}"
         value = getattr(facts, rule.fact)
         if value is UNSET:
             return None, NOT_CLAIMED
@@ -143,15 +144,13 @@ class BandsRule(_OnFact):
         rule = self.rule
         if rule.measure == "total":
             items = columns.items[rule.fact]
-            mask = self.selection.mask(items)
-            values = np.bincount(
-                items.owner[mask], weights=items.fields[rule.field][mask], minlength=columns.size
-            )
+            owners, amounts = self.selection.columns(items, rule.field)
+            values = np.bincount(owners, weights=amounts, minlength=columns.size)
             present = np.ones(columns.size, dtype=bool)
         elif rule.measure == "age_years":
             births = columns.scalars[rule.fact]
             values = age_in_full_years_columnar(births, as_of).astype(np.float64)
-            present = births >= 0
+            present = values >= 0
         else:
             values = columns.scalars[rule.fact]
             present = ~np.isnan(values)
@@ -172,6 +171,11 @@ class BandsRule(_OnFact):
 
 
 class DurationRule(_OnFact):
+    def __init__(self, rule: models.Duration, shape, area, owner):
+        super().__init__(rule, shape, area, owner)
+        per = f" × {fmt(rule.points_per_unit)}"
+        self._unit_names = (f"full {rule.unit}s{per}", f"full {rule.unit}{per}")
+
     def single(self, facts, as_of):
         periods = [
             (item.start.toordinal(), OPEN_END if item.end is None else item.end.toordinal())
@@ -179,19 +183,13 @@ class DurationRule(_OnFact):
         ]
         days = covered_days(periods, as_of.toordinal())
         units = full_units(days, self.rule.unit)
-        points = units * self.rule.points_per_unit
-        return points, (
-            f"{days:,} days{self.selection.describe()} → {units} full {self.rule.unit}"
-            f"{'s' if units != 1 else ''} × {fmt(self.rule.points_per_unit)}"
-        )
+        unit = self._unit_names[units == 1]
+        return units * self.rule.points_per_unit, f"{days:,} days{self._where} → {units} {unit}"
 
     def batch(self, columns, as_of):
         items = columns.items[self.rule.fact]
-        mask = self.selection.mask(items)
-        days = covered_days_columnar(
-            items.owner[mask], items.fields["start"][mask], items.fields["end"][mask],
-            as_of.toordinal(), columns.size,
-        )
+        owners, starts, ends = self.selection.columns(items, "start", "end")
+        days = covered_days_columnar(owners, starts, ends, as_of.toordinal(), columns.size)
         return full_units(days, self.rule.unit) * self.rule.points_per_unit
 
 
@@ -202,7 +200,7 @@ class CountRule(_OnFact):
 
     def single(self, facts, as_of):
         count = self._count_single(facts)
-        return count * self._per, f"{count} × {fmt(self._per)}{self.selection.describe()}"
+        return count * self._per, f"{count} × {fmt(self._per)}{self._where}"
 
     def batch(self, columns, as_of):
         return self._count_batch(columns) * self._per
@@ -216,15 +214,15 @@ class DeductionRule(CountRule):
     def single(self, facts, as_of):
         count = self._count_single(facts)
         return count * self._per, (
-            f"{count} occurrence{'s' if count != 1 else ''}{self.selection.describe()} × −{fmt(self._per)}"
+            f"{count} occurrence{'s' if count != 1 else ''}{self._where} × −{fmt(self._per)}"
         )
 
 
 class FlagRule(_OnFact):
     def single(self, facts, as_of):
         if self._any_single(facts):
-            return float(self.rule.points), f"yes{self.selection.describe()}"
-        return 0.0, f"no{self.selection.describe()}"
+            return float(self.rule.points), f"yes{self._where}"
+        return 0.0, f"no{self._where}"
 
     def batch(self, columns, as_of):
         return self._any_batch(columns) * float(self.rule.points)
@@ -233,8 +231,8 @@ class FlagRule(_OnFact):
 class VetoRule(_OnFact):
     def single(self, facts, as_of):
         if self._any_single(facts):
-            return 1.0, f"{self.rule.fact}{self.selection.describe()}: disqualifies (one-vote veto)"
-        return 0.0, f"no {self.rule.fact}{self.selection.describe()}"
+            return 1.0, f"{self.rule.fact}{self._where}: disqualifies (one-vote veto)"
+        return 0.0, f"no {self.rule.fact}{self._where}"
 
     def batch(self, columns, as_of):
         return self._any_batch(columns).astype(np.float64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ class Selection:
         if rule.in_area is not None:
             conditions.append((rule.in_area, area))
         self.conditions = conditions
+        self._getters = [(attrgetter(field), values) for field, values in conditions]
         self._describe_area = f" in {area_owner}" if rule.in_area is not None else ""
         self._where = ", ".join(
             f"{field} {' or '.join(sorted(map(_text, values)))}"
@@ -40,28 +42,41 @@ class Selection:
         items = getattr(facts, self.fact)
         if not items:
             return []
-        conditions = self.conditions
+        conditions = self._getters
         if not conditions:
             return list(items)
-        return [
-            item for item in items
-            if all(getattr(item, field) in values for field, values in conditions)
-        ]
+        if len(conditions) == 1:
+            (get, values), = conditions
+            return [item for item in items if get(item) in values]
+        return [item for item in items if all(get(item) in values for get, values in conditions)]
 
-    def mask(self, items: Items) -> np.ndarray:
-        keep = np.ones(items.owner.shape, dtype=bool)
+    def mask(self, items: Items) -> np.ndarray | None:
+        """Which items count; None when all do."""
+        keep = None
         for field, values in self.conditions:
             column = items.fields[field]
             field_shape = self.shape.fields[field]
-            if field_shape.kind == "enum":
-                wanted = [field_shape.values.index(v) for v in values if v in field_shape.values]
-            elif field in items.vocabularies:
-                vocabulary = items.vocabularies[field]
-                wanted = [vocabulary[v] for v in values if v in vocabulary]
+            if field_shape.kind == "boolean":
+                hit = column if values == {True} else (~column if values == {False} else None)
+            elif field_shape.kind in ("enum", "string"):
+                codes = (
+                    {v: i for i, v in enumerate(field_shape.values)}
+                    if field_shape.kind == "enum" else items.vocabularies[field]
+                )
+                wanted = np.zeros(len(codes) + 1, dtype=bool)  # last slot: code -1 (missing)
+                wanted[[codes[v] for v in values if v in codes]] = True
+                hit = wanted[column]
             else:
-                wanted = list(values)
-            keep &= np.isin(column, wanted)
+                hit = np.isin(column, list(values))
+            if hit is not None:
+                keep = hit if keep is None else keep & hit
         return keep
+
+    def columns(self, items: Items, *fields: str) -> tuple[np.ndarray, ...]:
+        """(owner, *fields) of the items that count."""
+        arrays = (items.owner, *(items.fields[f] for f in fields))
+        keep = self.mask(items)
+        return arrays if keep is None else tuple(a[keep] for a in arrays)
 
 
 def _text(value: Any) -> str:
