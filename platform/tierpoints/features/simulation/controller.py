@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
 
 from tierpoints.engine import Engine, ScoreResult
 from tierpoints.features.simulation.schemas import TenantView, TierIndicators
@@ -14,8 +15,10 @@ from tierpoints.features.simulation.service import chain_indicators, tenant_view
 
 AsOf = Annotated[
     dt.date | None,
-    Parameter(query="as_of", description="Score or show as of this date (YYYY-MM-DD); default today."),
+    QueryParameter(description="Score or show as of this date (YYYY-MM-DD); default today."),
 ]
+TenantId = Annotated[str, PathParameter(description="A tenant id, e.g. xiangshan.")]
+EngineDep = NamedDependency[Engine]
 
 
 class SimulationController(Controller):
@@ -23,11 +26,11 @@ class SimulationController(Controller):
     tags = ["simulation"]
 
     @get("/", summary="Tenants and the tiers each recognises")
-    async def list_tenants(self, engine: Engine) -> list[TenantView]:
+    async def list_tenants(self, engine: EngineDep) -> list[TenantView]:
         return tenant_views(engine.catalog)
 
     @get("/{tenant_id:str}/indicators", summary="The indicator chain a tenant recognises, as of a date")
-    async def indicators(self, engine: Engine, tenant_id: str, as_of: AsOf = None) -> list[TierIndicators]:
+    async def indicators(self, engine: EngineDep, tenant_id: TenantId, as_of: AsOf = None) -> list[TierIndicators]:
         return chain_indicators(engine.catalog, tenant_id, as_of or dt.date.today())
 
     @post(
@@ -37,7 +40,7 @@ class SimulationController(Controller):
         "each recognised tier and each indicator's points with its reason.",
     )
     async def simulate(
-        self, request: Request, engine: Engine, tenant_id: str, as_of: AsOf = None
+        self, request: Request, engine: EngineDep, tenant_id: TenantId, as_of: AsOf = None
     ) -> ScoreResult:
         engine.catalog.tenant(tenant_id)  # 404 before looking at the body
         body = await request.body()
