@@ -56,8 +56,8 @@ def validate(directories: tuple[Path, ...]) -> None:
         sys.exit(1)
     sets = sum(len(v) for v in catalog.indicator_sets.values())
     click.echo(f"ok: {len(catalog.tenants)} packs, {sets} indicator sets")
-    for tenant in catalog.tree:
-        click.echo(f"  {' > '.join(catalog.tree.chain(tenant))}")
+    for chain in sorted(catalog.tree.chain(tenant) for tenant in catalog.tree):
+        click.echo(f"  {' > '.join(chain)}")
 
 
 @main.command()

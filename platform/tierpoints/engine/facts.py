@@ -38,8 +38,11 @@ def _scalar_type(shape: FieldShape | FactShape, kind: str) -> Any:
             meta["ge"] = shape.minimum
         if getattr(shape, "maximum", None) is not None:
             meta["le"] = shape.maximum
-        base = int if kind == "integer" else float
-        return Annotated[base, msgspec.Meta(**meta)] if meta else base
+        if kind == "number":
+            return Annotated[float, msgspec.Meta(**meta)] if meta else float
+        # JSON Schema counts 3.0 as an integer; FactsModel checks a float here is whole.
+        return (Annotated[int, msgspec.Meta(**meta)] | Annotated[float, msgspec.Meta(**meta)]
+                if meta else int | float)
     if kind == "string":
         min_length = getattr(shape, "min_length", None)
         return Annotated[str, msgspec.Meta(min_length=min_length)] if min_length else str
@@ -90,11 +93,17 @@ def _pointer(path: str) -> str:
 def error_from_msgspec(error: msgspec.ValidationError) -> FactsError:
     match = _LOCATION.match(str(error))
     message, pointer = match["message"], _pointer(match["path"] or "")
+    message = message.replace("`int | float`", "a whole number")
     unknown = _UNKNOWN.match(message)
     if unknown:
         pointer = f"{pointer}/{unknown['field']}"
         message = "unknown field: policy_schemas/facts.schema.json does not define it"
     return FactsError(pointer, message)
+
+
+def _check_whole(value: Any, pointer: str) -> None:
+    if value.__class__ is float and not value.is_integer():
+        raise FactsError(pointer, f"Expected a whole number, got {value}")
 
 
 class FactsSyntaxError(FactsError):
@@ -110,6 +119,12 @@ class FactsModel:
         self._decoder = msgspec.json.Decoder(self.type)
         self._periods = [name for name, shape in shapes.items() if shape.is_period_list]
         self._unique = [name for name, shape in shapes.items() if shape.unique_items]
+        self._integers = [name for name, shape in shapes.items() if shape.kind == "integer"]
+        self._integer_fields = [
+            (name, [f for f, field in shape.fields.items() if field.kind == "integer"])
+            for name, shape in shapes.items() if shape.kind == "records"
+        ]
+        self._integer_fields = [(name, fields) for name, fields in self._integer_fields if fields]
 
     def validate(self, facts: Any) -> Any:
         if isinstance(facts, self.type):
@@ -134,6 +149,12 @@ class FactsModel:
                         f"/{name}/{index}/end",
                         f"ends {period.end} before it starts {period.start}",
                     )
+        for name in self._integers:
+            _check_whole(getattr(value, name), f"/{name}")
+        for name, fields in self._integer_fields:
+            for index, item in enumerate(getattr(value, name)):
+                for field in fields:
+                    _check_whole(getattr(item, field), f"/{name}/{index}/{field}")
         for name in self._unique:
             items = getattr(value, name) or ()
             if len(set(items)) != len(items):

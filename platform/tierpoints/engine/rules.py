@@ -44,35 +44,37 @@ class CompiledRule:
 class _OnFact(CompiledRule):
     def __init__(self, rule: Any, shape: FactShape, area: frozenset[str], owner: str):
         self.rule, self.shape = rule, shape
-        self.selection = Selection(rule, shape, area, owner)
+        self.selection = Selection(
+            rule, shape, area, owner, current_only=not isinstance(rule, models.Duration)
+        )
         self._where = self.selection.describe()
         extra = {getattr(rule, "field", None)} - {None}
         if shape.is_period_list and isinstance(rule, models.Duration):
             extra |= {"start", "end"}
         self.needs = {rule.fact: self.selection.fields | extra}
 
-    def _count_single(self, facts: Any) -> int:
+    def _count_single(self, facts: Any, as_of: dt.date) -> int:
         if self.shape.kind == "records":
-            return len(self.selection.items(facts))
+            return len(self.selection.items(facts, as_of))
         value = getattr(facts, self.rule.fact)
         return 0 if value is UNSET else value
 
-    def _count_batch(self, columns: FactColumns) -> np.ndarray:
+    def _count_batch(self, columns: FactColumns, as_of: dt.date) -> np.ndarray:
         if self.shape.kind == "records":
             items = columns.items[self.rule.fact]
-            (owners,) = self.selection.columns(items)
+            (owners,) = self.selection.columns(items, as_of)
             return np.bincount(owners, minlength=columns.size).astype(np.float64)
         return np.nan_to_num(columns.scalars[self.rule.fact], nan=0.0)
 
-    def _any_single(self, facts: Any) -> bool:
+    def _any_single(self, facts: Any, as_of: dt.date) -> bool:
         if self.shape.kind == "records":
-            return bool(self.selection.items(facts))
+            return bool(self.selection.items(facts, as_of))
         value = getattr(facts, self.rule.fact)
         return value is True or (value is not UNSET and not isinstance(value, bool) and value > 0)
 
-    def _any_batch(self, columns: FactColumns) -> np.ndarray:
+    def _any_batch(self, columns: FactColumns, as_of: dt.date) -> np.ndarray:
         if self.shape.kind == "records":
-            return self._count_batch(columns) > 0
+            return self._count_batch(columns, as_of) > 0
         column = columns.scalars[self.rule.fact]
         return column if column.dtype == bool else np.nan_to_num(column, nan=0.0) > 0
 
@@ -93,7 +95,7 @@ class LookupRule(_OnFact):
         elif self.shape.kind == "enum_list":
             entries = list(getattr(facts, self.rule.fact) or ())
         else:
-            entries = [getattr(item, self.rule.field) for item in self.selection.items(facts)]
+            entries = [getattr(item, self.rule.field) for item in self.selection.items(facts, as_of)]
         if not entries:
             return 0.0, NOT_CLAIMED
         best = max(entries, key=lambda e: self.table.get(e, 0.0))
@@ -109,7 +111,7 @@ class LookupRule(_OnFact):
         if self.shape.kind == "enum_list":
             codes, owners = items.fields["value"], items.owner
         else:
-            owners, codes = self.selection.columns(items, self.rule.field)
+            owners, codes = self.selection.columns(items, as_of, self.rule.field)
         raw = np.zeros(columns.size)
         np.maximum.at(raw, owners, self.points_by_code[codes])
         return raw
@@ -120,7 +122,7 @@ class BandsRule(_OnFact):
         rule = self.rule
         if rule.measure == "total":
             total = 0.0
-            for item in self.selection.items(facts):
+            for item in self.selection.items(facts, as_of):
                 total += getattr(item, rule.field)
             return total, f"{rule.field} {fmt(total)}{self._where}"
         value = getattr(facts, rule.fact)
@@ -144,7 +146,7 @@ class BandsRule(_OnFact):
         rule = self.rule
         if rule.measure == "total":
             items = columns.items[rule.fact]
-            owners, amounts = self.selection.columns(items, rule.field)
+            owners, amounts = self.selection.columns(items, as_of, rule.field)
             values = np.bincount(owners, weights=amounts, minlength=columns.size)
             present = np.ones(columns.size, dtype=bool)
         elif rule.measure == "age_years":
@@ -179,7 +181,7 @@ class DurationRule(_OnFact):
     def single(self, facts, as_of):
         periods = [
             (item.start.toordinal(), OPEN_END if item.end is None else item.end.toordinal())
-            for item in self.selection.items(facts)
+            for item in self.selection.items(facts, as_of)
         ]
         days = covered_days(periods, as_of.toordinal())
         units = full_units(days, self.rule.unit)
@@ -188,7 +190,7 @@ class DurationRule(_OnFact):
 
     def batch(self, columns, as_of):
         items = columns.items[self.rule.fact]
-        owners, starts, ends = self.selection.columns(items, "start", "end")
+        owners, starts, ends = self.selection.columns(items, as_of, "start", "end")
         days = covered_days_columnar(owners, starts, ends, as_of.toordinal(), columns.size)
         return full_units(days, self.rule.unit) * self.rule.points_per_unit
 
@@ -199,11 +201,11 @@ class CountRule(_OnFact):
         return self.rule.points_per_event
 
     def single(self, facts, as_of):
-        count = self._count_single(facts)
-        return count * self._per, f"{count} × {fmt(self._per)}{self._where}"
+        count = self._count_single(facts, as_of)
+        return count * self._per, f"{fmt(count)} × {fmt(self._per)}{self._where}"
 
     def batch(self, columns, as_of):
-        return self._count_batch(columns) * self._per
+        return self._count_batch(columns, as_of) * self._per
 
 
 class DeductionRule(CountRule):
@@ -212,30 +214,30 @@ class DeductionRule(CountRule):
         return self.rule.points_per_occurrence
 
     def single(self, facts, as_of):
-        count = self._count_single(facts)
+        count = self._count_single(facts, as_of)
         return count * self._per, (
-            f"{count} occurrence{'s' if count != 1 else ''}{self._where} × −{fmt(self._per)}"
+            f"{fmt(count)} occurrence{'s' if count != 1 else ''}{self._where} × −{fmt(self._per)}"
         )
 
 
 class FlagRule(_OnFact):
     def single(self, facts, as_of):
-        if self._any_single(facts):
+        if self._any_single(facts, as_of):
             return float(self.rule.points), f"yes{self._where}"
         return 0.0, f"no{self._where}"
 
     def batch(self, columns, as_of):
-        return self._any_batch(columns) * float(self.rule.points)
+        return self._any_batch(columns, as_of) * float(self.rule.points)
 
 
 class VetoRule(_OnFact):
     def single(self, facts, as_of):
-        if self._any_single(facts):
+        if self._any_single(facts, as_of):
             return 1.0, f"{self.rule.fact}{self._where}: disqualifies (one-vote veto)"
         return 0.0, f"no {self.rule.fact}{self._where}"
 
     def batch(self, columns, as_of):
-        return self._any_batch(columns).astype(np.float64)
+        return self._any_batch(columns, as_of).astype(np.float64)
 
 
 class BestOfRule(CompiledRule):

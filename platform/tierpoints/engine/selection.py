@@ -1,20 +1,32 @@
-"""Which items of a list fact a rule counts: `where` field values and `in_area` places."""
+"""Which items of a list fact a rule counts.
+
+An item counts when its fields match `where`, its place lies in the tenant's area
+(`in_area`), and it exists on the as-of date: a period (start/end) must be running then
+and any other date (an offence, a patent grant) must not be after it. Duration rules
+take every period and clip it to the as-of date themselves (current_only=False).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from tierpoints.engine.columns import Items
+from tierpoints.engine.periods import OPEN_END
 from tierpoints.packs.facts_shapes import FactShape
 
 
 class Selection:
-    def __init__(self, rule: Any, shape: FactShape, area: frozenset[str], area_owner: str):
+    def __init__(self, rule: Any, shape: FactShape, area: frozenset[str], area_owner: str,
+                 current_only: bool = True):
         self.fact = rule.fact
         self.shape = shape
+        dates = [f for f, field in shape.fields.items() if field.kind == "date"] if current_only else []
+        self._period = shape.is_period_list and current_only
+        self._dates = [f for f in dates if not (self._period and f in ("start", "end"))]
         conditions: list[tuple[str, frozenset[Any]]] = []
         for field, expected in (rule.where or {}).items():
             values = expected if isinstance(expected, list) else [expected]
@@ -31,28 +43,42 @@ class Selection:
 
     @property
     def fields(self) -> set[str]:
-        return {field for field, _ in self.conditions}
+        dates = set(self._dates) | ({"start", "end"} if self._period else set())
+        return {field for field, _ in self.conditions} | dates
 
     def describe(self) -> str:
         """e.g. ' (kind rented) in ningbo'."""
         where = f" ({self._where})" if self._where else ""
         return where + self._describe_area
 
-    def items(self, facts: Any) -> list[Any]:
+    def items(self, facts: Any, as_of: dt.date) -> list[Any]:
         items = getattr(facts, self.fact)
         if not items:
             return []
         conditions = self._getters
         if not conditions:
-            return list(items)
-        if len(conditions) == 1:
+            chosen = list(items)
+        elif len(conditions) == 1:
             (get, values), = conditions
-            return [item for item in items if get(item) in values]
-        return [item for item in items if all(get(item) in values for get, values in conditions)]
+            chosen = [item for item in items if get(item) in values]
+        else:
+            chosen = [item for item in items if all(get(item) in values for get, values in conditions)]
+        if self._period:
+            chosen = [i for i in chosen if i.start <= as_of and (i.end is None or i.end >= as_of)]
+        for field in self._dates:
+            chosen = [i for i in chosen if (d := getattr(i, field)).__class__ is not dt.date or d <= as_of]
+        return chosen
 
-    def mask(self, items: Items) -> np.ndarray | None:
+    def mask(self, items: Items, as_of: dt.date) -> np.ndarray | None:
         """Which items count; None when all do."""
         keep = None
+        day = as_of.toordinal()
+        if self._period:
+            keep = (items.fields["start"] <= day) & (items.fields["end"] >= day)
+        for field in self._dates:
+            column = items.fields[field]
+            current = (column <= day) | (column == OPEN_END)
+            keep = current if keep is None else keep & current
         for field, values in self.conditions:
             column = items.fields[field]
             field_shape = self.shape.fields[field]
@@ -72,10 +98,10 @@ class Selection:
                 keep = hit if keep is None else keep & hit
         return keep
 
-    def columns(self, items: Items, *fields: str) -> tuple[np.ndarray, ...]:
+    def columns(self, items: Items, as_of: dt.date, *fields: str) -> tuple[np.ndarray, ...]:
         """(owner, *fields) of the items that count."""
         arrays = (items.owner, *(items.fields[f] for f in fields))
-        keep = self.mask(items)
+        keep = self.mask(items, as_of)
         return arrays if keep is None else tuple(a[keep] for a in arrays)
 
 

@@ -111,26 +111,33 @@ class _Loader:
             raise PackError([Problem("policy_schemas/facts.schema.json", None, "", str(error))]) from None
         manifests, manifest_files = self._read_manifests(packs)
         sets: dict[str, list[tuple[str, IndicatorSet]]] = {}
-        for tenant in manifests:
-            sets[tenant] = self._read_sets(packs[tenant])
+        # Every pack's sets, even when its manifest failed: report all problems at once.
+        for tenant, pack in packs.items():
+            sets[tenant] = self._read_sets(pack)
         self._report(checks.check_tree(manifests, manifest_files))
+        self._report(checks.check_places(manifests, manifest_files))
         tree_ok = not any(p.pointer == "/parent" for p in self.problems)
         for tenant, versions in sets.items():
             for stem, indicator_set in versions:
                 self._report(checks.check_set_identity(tenant, stem, indicator_set))
-                self._report(checks.check_cap(indicator_set, manifests[tenant]))
+                if tenant in manifests:
+                    self._report(checks.check_cap(indicator_set, manifests[tenant]))
                 self._report(checks.check_rules(indicator_set, facts))
-        if tree_ok:
-            tree = TenantTree({t: m.parent for t, m in manifests.items()})
-            for tenant, versions in sets.items():
-                ancestor_ids = {
-                    indicator.id: ancestor
-                    for ancestor in tree.chain(tenant)[:-1]
-                    for _, ancestor_set in sets.get(ancestor, [])
-                    for indicator in ancestor_set.indicators
-                }
-                for _, indicator_set in versions:
-                    self._report(checks.check_ids(indicator_set, ancestor_ids))
+        tree = TenantTree(
+            {t: m.parent for t, m in manifests.items()}, {t: m.places for t, m in manifests.items()}
+        ) if tree_ok else None
+        for tenant, versions in sets.items():
+            # Without a sound tree there is no chain to compare with, but duplicates within
+            # a set are still found.
+            chain = tree.chain(tenant)[:-1] if tree is not None and tenant in manifests else []
+            ancestor_ids = {
+                indicator.id: ancestor
+                for ancestor in chain
+                for _, ancestor_set in sets.get(ancestor, [])
+                for indicator in ancestor_set.indicators
+            }
+            for _, indicator_set in versions:
+                self._report(checks.check_ids(indicator_set, ancestor_ids))
         if self.problems:
             raise PackError(self.problems)
         ordered = {

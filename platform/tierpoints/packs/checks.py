@@ -34,6 +34,24 @@ def check_tree(manifests: dict[str, TenantManifest], files: dict[str, str]) -> I
                 )
 
 
+def check_places(manifests: dict[str, TenantManifest], files: dict[str, str]) -> Iterator[Finding]:
+    """A place belongs to one tenant and is not a tenant itself."""
+    owners: dict[str, list[str]] = {}
+    for tenant, manifest in sorted(manifests.items()):
+        for place in manifest.places:
+            owners.setdefault(place, []).append(tenant)
+    for tenant, manifest in sorted(manifests.items()):
+        for index, place in enumerate(manifest.places):
+            pointer = f"/places/{index}"
+            others = [o for o in owners[place] if o != tenant]
+            if place in manifests:
+                yield files[tenant], pointer, f"{place!r} is a tenant, not a place: it is in the area through the tree"
+            elif others:
+                yield files[tenant], pointer, (
+                    f"{place!r} is also a place of {', '.join(map(repr, others))}; a place belongs to one tenant"
+                )
+
+
 def check_set_identity(tenant: str, stem: str, indicator_set: IndicatorSet) -> Iterator[Finding]:
     if indicator_set.tenant != tenant:
         yield indicator_set.file, "/tenant", f"names tenant {indicator_set.tenant!r} but lies in the pack of {tenant!r}"

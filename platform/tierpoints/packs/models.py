@@ -27,6 +27,7 @@ class TenantManifest(msgspec.Struct, frozen=True, kw_only=True):
     parent: str | None
     cap: float
     cap_source: Source
+    places: list[str] = []
 
 
 class _ListFilter(msgspec.Struct, frozen=True, kw_only=True):

@@ -59,6 +59,10 @@ class PolicySchemas:
 
 
 def _message(error: Any) -> str:
-    if error.validator == "if" or error.validator == "allOf":
-        return error.message
+    # `not: {required: [...]}` (e.g. a veto indicator with max_points): jsonschema's own
+    # message repeats the whole object; name the property instead.
+    value = error.validator_value
+    if error.validator == "not" and isinstance(value, dict) and list(value) == ["required"]:
+        names = ", ".join(repr(name) for name in value["required"])
+        return f"{names} is not allowed here"
     return error.message

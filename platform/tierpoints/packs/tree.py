@@ -6,8 +6,9 @@ from collections.abc import Iterable
 
 
 class TenantTree:
-    def __init__(self, parents: dict[str, str | None]):
+    def __init__(self, parents: dict[str, str | None], places: dict[str, list[str]] | None = None):
         self._parents = dict(parents)
+        self._places = {tenant: tuple((places or {}).get(tenant, ())) for tenant in parents}
         self._children: dict[str, list[str]] = {tenant: [] for tenant in parents}
         for tenant, parent in sorted(parents.items()):
             if parent is not None and parent in self._children:
@@ -33,11 +34,12 @@ class TenantTree:
         return path[::-1]
 
     def area(self, tenant: str) -> frozenset[str]:
-        """The tenant and every tenant below it."""
+        """The tenant, every tenant below it, and the places each of them lists."""
         found, todo = set(), [tenant]
         while todo:
             current = todo.pop()
             found.add(current)
+            found.update(self._places[current])
             todo.extend(self._children[current])
         return frozenset(found)
 

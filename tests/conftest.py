@@ -1,0 +1,83 @@
+"""Shared fixtures: the real packs, one engine over them, and editable copies of the packs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tierpoints import paths
+from tierpoints.engine import Engine
+from tierpoints.packs import PolicyCatalog, load_catalog
+
+TENANTS = paths.tenants_dir()
+AS_OF = dt.date(2026, 11, 28)  # the as-of date of the worked examples
+
+
+@pytest.fixture(scope="session")
+def catalog() -> PolicyCatalog:
+    """The real packs in tenants/, loaded once."""
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def engine(catalog: PolicyCatalog) -> Engine:
+    return Engine(catalog)
+
+
+@pytest.fixture(scope="session")
+def as_of() -> dt.date:
+    return AS_OF
+
+
+@dataclass
+class PackTree:
+    """A copy of tenants/ a test may edit; `load()` reads it like the real packs."""
+
+    root: Path
+
+    def path(self, relative: str) -> Path:
+        return self.root / relative
+
+    def read(self, relative: str) -> str:
+        return self.path(relative).read_text(encoding="utf-8")
+
+    def write(self, relative: str, text: str) -> Path:
+        target = self.path(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        return target
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        """Replace text that must occur exactly once (so a test never edits the wrong spot)."""
+        text = self.read(relative)
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {relative}"
+        self.write(relative, text.replace(old, new))
+
+    def remove(self, relative: str) -> None:
+        target = self.path(relative)
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+
+    def load(self) -> PolicyCatalog:
+        return load_catalog([self.root])
+
+    def engine(self) -> Engine:
+        return Engine(self.load())
+
+
+@pytest.fixture
+def make_pack_tree(tmp_path: Path):
+    """make_pack_tree(*tenants) copies tenants/ (or only the named packs) into tmp_path."""
+
+    def make(*tenants: str, name: str = "tenants") -> PackTree:
+        root = tmp_path / name
+        root.mkdir()
+        for pack in sorted(TENANTS.iterdir()):
+            if (pack / "tenant.yaml").exists() and (not tenants or pack.name in tenants):
+                shutil.copytree(pack, root / pack.name)
+        return PackTree(root)
+
+    return make
