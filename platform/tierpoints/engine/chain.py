@@ -16,12 +16,17 @@ import numpy as np
 
 from tierpoints.engine.columns import FactColumns
 from tierpoints.engine.results import (
-    IndicatorResult, Names, ScoreResult, SourceRef, TierResult, VetoResult, number,
+    IndicatorResult,
+    Names,
+    ScoreResult,
+    SourceRef,
+    TierResult,
+    VetoResult,
+    number,
 )
 from tierpoints.engine.rules import CompiledRule, compile_rule, fmt
 from tierpoints.packs.facts_shapes import FactShape
 from tierpoints.packs.models import Indicator, IndicatorSet, TenantManifest
-
 
 _NUMBERS = (int, float)  # 0 is a claim (bands may score it); UNSET, False and [] are not
 
@@ -123,7 +128,7 @@ class CompiledTier:
 class BatchScores:
     """Columnar results: row per indicator or tier, column per applicant."""
 
-    chain: "CompiledChain"
+    chain: CompiledChain
     as_of: dt.date
     total: np.ndarray
     vetoed: np.ndarray

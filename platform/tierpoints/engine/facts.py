@@ -81,7 +81,7 @@ def build_facts_model(shapes: dict[str, FactShape]) -> type[msgspec.Struct]:
     )
 
 
-_LOCATION = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_LOCATION = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<field>[^`]*)`")
 _PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Literal
 
 import msgspec
 
-Number = Union[int, float]
+Number = int | float
 
 
 def number(value: float) -> Number:

@@ -15,8 +15,12 @@ import numpy as np
 
 from tierpoints.engine.columns import FactColumns
 from tierpoints.engine.periods import (
-    OPEN_END, age_in_full_years, age_in_full_years_columnar, covered_days,
-    covered_days_columnar, full_units,
+    OPEN_END,
+    age_in_full_years,
+    age_in_full_years_columnar,
+    covered_days,
+    covered_days_columnar,
+    full_units,
 )
 from tierpoints.engine.selection import Selection
 from tierpoints.packs import models

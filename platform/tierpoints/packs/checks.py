@@ -6,7 +6,16 @@ from collections.abc import Iterator
 
 from tierpoints.packs.facts_shapes import FactShape
 from tierpoints.packs.models import (
-    Bands, BestOf, Count, Deduction, Duration, Flag, IndicatorSet, Lookup, TenantManifest, Veto,
+    Bands,
+    BestOf,
+    Count,
+    Deduction,
+    Duration,
+    Flag,
+    IndicatorSet,
+    Lookup,
+    TenantManifest,
+    Veto,
 )
 from tierpoints.packs.tree import cycle_members
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, Union
+from typing import Literal
 
 import msgspec
 
-Scalar = Union[str, bool, int, float]
+Scalar = str | bool | int | float
 
 
 class Names(msgspec.Struct, frozen=True):
@@ -32,7 +32,7 @@ class TenantManifest(msgspec.Struct, frozen=True, kw_only=True):
 
 class _ListFilter(msgspec.Struct, frozen=True, kw_only=True):
     fact: str
-    where: dict[str, Union[Scalar, list[Scalar]]] | None = None
+    where: dict[str, Scalar | list[Scalar]] | None = None
     in_area: str | None = None
 
 
@@ -84,7 +84,7 @@ class Veto(_ListFilter, tag="veto", tag_field="kind", frozen=True, kw_only=True)
     pass
 
 
-SimpleRule = Union[Lookup, Bands, Duration, Count, Flag]
+SimpleRule = Lookup | Bands | Duration | Count | Flag
 
 
 class Option(msgspec.Struct, frozen=True, kw_only=True):
@@ -97,7 +97,7 @@ class BestOf(msgspec.Struct, tag="best_of", tag_field="kind", frozen=True, kw_on
     options: list[Option]
 
 
-Rule = Union[Lookup, Bands, Duration, Count, Flag, BestOf, Deduction, Veto]
+Rule = Lookup | Bands | Duration | Count | Flag | BestOf | Deduction | Veto
 
 
 class Indicator(msgspec.Struct, frozen=True, kw_only=True):

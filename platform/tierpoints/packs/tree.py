@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 
 class TenantTree:
@@ -17,7 +17,7 @@ class TenantTree:
     def __contains__(self, tenant: object) -> bool:
         return tenant in self._parents
 
-    def __iter__(self) -> Iterable[str]:
+    def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._parents))
 
     def parent(self, tenant: str) -> str | None:

@@ -23,7 +23,7 @@ EngineDep = NamedDependency[Engine]
 
 class SimulationController(Controller):
     path = "/api/v1/tenants"
-    tags = ["simulation"]
+    tags = ("simulation",)
 
     @get("/", summary="Tenants and the tiers each recognises")
     async def list_tenants(self, engine: EngineDep) -> list[TenantView]:
