@@ -135,11 +135,27 @@ class FactsModel:
             else:
                 value = msgspec.convert(facts, self.type)
         except msgspec.ValidationError as error:
-            raise error_from_msgspec(error) from None
+            raise self._with_allowed_values(error_from_msgspec(error)) from None
         except msgspec.DecodeError as error:
             raise FactsSyntaxError("", f"not valid JSON: {error}") from None
         self._check_consistency(value)
         return value
+
+    def _with_allowed_values(self, error: FactsError) -> FactsError:
+        """Name the values that would be right when a category is wrong."""
+        if not error.message.startswith("Invalid enum value"):
+            return error
+        parts = error.pointer.strip("/").split("/")
+        shape = self.shapes.get(parts[0])
+        values: tuple[str, ...] = ()
+        if shape is not None and shape.kind == "records" and len(parts) == 3:
+            field = shape.fields.get(parts[2])
+            values = field.values if field else ()
+        elif shape is not None:
+            values = shape.values
+        if not values:
+            return error
+        return FactsError(error.pointer, f"{error.message} (expected one of: {', '.join(values)})")
 
     def _check_consistency(self, value: Any) -> None:
         for name in self._periods:

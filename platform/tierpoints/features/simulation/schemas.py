@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from tierpoints.engine.results import Names
+from tierpoints.engine.results import Names, Number
 
 
 class TenantView(msgspec.Struct, frozen=True):
@@ -14,7 +14,7 @@ class TenantView(msgspec.Struct, frozen=True):
     name: Names
     tier: str
     parent: str | None
-    cap: float
+    cap: Number
     recognises: list[str]
     indicator_sets: list[str]
 
@@ -22,7 +22,7 @@ class TenantView(msgspec.Struct, frozen=True):
 class TierIndicators(msgspec.Struct, frozen=True):
     tenant: str
     tier: str
-    cap: float
+    cap: Number
     indicator_set: str
     cap_enforced: bool
     title: Names
