@@ -1,0 +1,86 @@
+"""Choosing and activating the database engine; applying migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+APP_NAME = "tierpoints"
+
+
+class DatabaseError(RuntimeError):
+    pass
+
+
+def engine_for(url: str) -> Engine:
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = Path(unquote(parsed.path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteEngine(path=str(path))
+    if parsed.scheme in ("postgres", "postgresql"):
+        return PostgresEngine(config={
+            "host": parsed.hostname or "127.0.0.1", "port": parsed.port or 5432,
+            "user": unquote(parsed.username or "postgres"), "password": unquote(parsed.password or ""),
+            "database": (parsed.path or "/postgres").lstrip("/") or "postgres",
+        })
+    raise DatabaseError(f"DATABASE_URL {url!r}: use sqlite:///path or postgresql://user:password@host/db")
+
+
+def activate(engine: Engine) -> Engine:
+    """Point piccolo's settings and every table at this engine."""
+    from piccolo.apps.migrations.tables import Migration
+
+    from tierpoints.store import piccolo_conf
+    from tierpoints.store.tables import ALL_TABLES
+
+    piccolo_conf.DB = engine
+    for table in (*ALL_TABLES, Migration):
+        table._meta.db = engine
+    return engine
+
+
+def is_postgres(engine: Engine) -> bool:
+    return isinstance(engine, PostgresEngine)
+
+
+def _migration_ids() -> list[str]:
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+
+    manager = BaseMigrationManager()
+    modules = manager.get_migration_modules(str(Path(__file__).parent / "migrations"))
+    return sorted(manager.get_migration_ids(modules))
+
+
+async def pending_migrations() -> list[str]:
+    from piccolo.apps.migrations.tables import Migration
+
+    if not await Migration.table_exists().run():
+        return _migration_ids()
+    ran = set(await Migration.get_migrations_which_ran(app_name=APP_NAME))
+    return [m for m in _migration_ids() if m not in ran]
+
+
+async def migrate(quiet: bool = True) -> list[str]:
+    """Apply pending migrations; returns the ids applied."""
+    from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
+    from piccolo.apps.migrations.tables import Migration
+
+    pending = await pending_migrations()
+    if not pending:
+        return []
+    if not await Migration.table_exists().run():
+        await Migration.create_table(if_not_exists=True).run()
+    output = io.StringIO() if quiet else sys.stdout
+    with contextlib.redirect_stdout(output):
+        result = await ForwardsMigrationManager(app_name=APP_NAME).run()
+    if not result.success:
+        raise DatabaseError(f"migration failed: {result.message}")
+    return pending

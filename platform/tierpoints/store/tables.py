@@ -1,0 +1,132 @@
+"""The platform's tables. JSON documents are stored as text and decoded with msgspec,
+so SQLite and PostgreSQL behave the same. Foreign keys never cascade: history is kept."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    Boolean, Date, ForeignKey, Integer, Real, Text, Timestamptz, Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+
+class TenantRecord(Table, tablename="tenant"):
+    """A jurisdiction, synced from its pack's manifest."""
+
+    code = Varchar(length=64, unique=True, index=True)
+    name_zh = Varchar(length=200)
+    name_en = Varchar(length=200)
+    tier = Varchar(length=16)
+    parent = Varchar(length=64, null=True, default=None)
+    cap = Real()
+    manifest = Text()  # the manifest as JSON
+    synced_at = Timestamptz()
+
+
+class IndicatorSetVersion(Table, tablename="indicator_set_version"):
+    """One version of a tenant's indicator set: draft → published → superseded."""
+
+    tenant = Varchar(length=64, index=True)
+    effective_from = Date()
+    status = Varchar(length=16, index=True)  # draft | published | superseded
+    content = Text()  # the indicator set document as JSON (the pack file's content)
+    revision = Integer(default=1)  # bumped on every draft edit; If-Match compares it
+    author = Varchar(length=100)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    published_at = Timestamptz(null=True, default=None)
+    published_by = Varchar(length=100, null=True, default=None)
+
+
+class Account(Table, tablename="account"):
+    username = Varchar(length=100, unique=True, index=True)
+    password_hash = Text()
+    display_name = Varchar(length=200, default="")
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class RoleAssignment(Table, tablename="role_assignment"):
+    """An account holds a role in a tenant (a reviewer also for one department)."""
+
+    account = ForeignKey(references=Account, null=False, on_delete=OnDelete.restrict, index=True)
+    role = Varchar(length=64)
+    tenant = Varchar(length=64, index=True)
+    department = Varchar(length=64, null=True, default=None)
+    created_at = Timestamptz()
+    created_by = Varchar(length=100)
+
+
+class Applicant(Table, tablename="applicant"):
+    """A migrant. The identity number is kept only as a keyed digest (to look it up) and masked."""
+
+    name = Varchar(length=200)
+    identity_lookup = Varchar(length=64, unique=True, index=True)
+    identity_masked = Varchar(length=32)
+    account = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.restrict)
+    created_at = Timestamptz()
+
+
+class ResidencePermit(Table, tablename="residence_permit"):
+    applicant = ForeignKey(references=Applicant, null=False, on_delete=OnDelete.restrict, index=True)
+    number = Varchar(length=64, unique=True)
+    tenant = Varchar(length=64, index=True)  # the tenant whose area the holder lives in now
+    status = Varchar(length=16)  # valid | suspended | terminated
+    issued_on = Date()
+    updated_at = Timestamptz()
+
+
+class PermitEvent(Table, tablename="permit_event"):
+    """The permit's history: issued, moved, suspended, restored, terminated."""
+
+    permit = ForeignKey(references=ResidencePermit, null=False, on_delete=OnDelete.restrict, index=True)
+    at = Timestamptz()
+    action = Varchar(length=16)
+    from_tenant = Varchar(length=64, null=True, default=None)
+    to_tenant = Varchar(length=64, null=True, default=None)
+    status = Varchar(length=16)
+    reason = Text(default="")
+    actor = Varchar(length=100)
+
+
+class ApplicantFacts(Table, tablename="applicant_facts"):
+    """Verified facts, one row per revision (the newest is current)."""
+
+    applicant = ForeignKey(references=Applicant, null=False, on_delete=OnDelete.restrict, index=True)
+    revision = Integer()
+    content = Text()  # facts JSON (policy_schemas/facts.schema.json)
+    tenant = Varchar(length=64)  # where they were recorded
+    recorded_by = Varchar(length=100)
+    recorded_at = Timestamptz()
+
+
+class RecognisedScore(Table, tablename="recognised_score"):
+    """An applicant's score as their permit's tenant sees it, recomputed when policy changes."""
+
+    applicant = ForeignKey(references=Applicant, null=False, on_delete=OnDelete.restrict, index=True)
+    tenant = Varchar(length=64, index=True)
+    as_of = Date()
+    total = Real()
+    vetoed = Boolean()
+    result = Text()  # the engine's result JSON
+    policy = Varchar(length=400)  # the indicator-set versions it was computed with
+    computed_at = Timestamptz()
+
+
+class AuditEntry(Table, tablename="audit_entry"):
+    """Append-only; each entry's hash covers its content and the previous entry's hash."""
+
+    at = Timestamptz()
+    actor = Varchar(length=100)
+    tenant = Varchar(length=64, null=True, default=None, index=True)
+    action = Varchar(length=64)
+    subject = Varchar(length=200)
+    detail = Text()
+    previous_hash = Varchar(length=64)
+    hash = Varchar(length=64, unique=True)
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    TenantRecord, IndicatorSetVersion, Account, RoleAssignment, Applicant, ResidencePermit,
+    PermitEvent, ApplicantFacts, RecognisedScore, AuditEntry,
+)
