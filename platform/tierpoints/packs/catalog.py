@@ -14,7 +14,7 @@ import msgspec
 from tierpoints import paths
 from tierpoints.packs import checks
 from tierpoints.packs.facts_shapes import FactShape, UnsupportedFactSchema, fact_shapes
-from tierpoints.packs.models import IndicatorSet, TenantManifest
+from tierpoints.packs.models import IndicatorSet, Role, RoleSet, TenantManifest, simple_rules
 from tierpoints.packs.problems import PackError, Problem
 from tierpoints.packs.schema_validation import PolicySchemas
 from tierpoints.packs.tree import TenantTree
@@ -22,6 +22,7 @@ from tierpoints.packs.yaml_source import SourceDocument, YamlSyntaxError, read_y
 
 MANIFEST = "tenant.yaml"
 INDICATORS = "indicators"
+ROLES = "roles.yaml"
 
 
 class UnknownTenant(LookupError):
@@ -44,7 +45,39 @@ class PolicyCatalog:
     tree: TenantTree
     facts: dict[str, FactShape]
     schemas: PolicySchemas
+    roles: dict[str, list[Role]] = field(default_factory=dict)  # per declaring tenant
     _dates: dict[str, list[dt.date]] = field(default_factory=dict)
+
+    def roles_for(self, tenant_id: str) -> dict[str, Role]:
+        """The roles that can be held in a tenant: declared by it or above, assignable at its tier."""
+        tier = self.tenant(tenant_id).tier
+        return {
+            role.id: role
+            for ancestor in self.tree.chain(tenant_id)
+            for role in self.roles.get(ancestor, [])
+            if tier in role.assignable_in
+        }
+
+    def all_roles(self) -> dict[str, Role]:
+        return {role.id: role for roles in self.roles.values() for role in roles}
+
+    @property
+    def departments(self) -> list[str]:
+        return list(self.schemas.documents["indicator-set"]["$defs"]["department"]["enum"])
+
+    def fact_departments(self) -> dict[str, set[str]]:
+        """Which departments verify each fact, from every indicator that reads it."""
+        found: dict[str, set[str]] = {}
+        for versions in self.indicator_sets.values():
+            for indicator_set in versions:
+                for indicator in indicator_set.indicators:
+                    rule = indicator.rule
+                    options = getattr(rule, "options", None)
+                    pairs = ([(o.rule, o.department or indicator.department) for o in options]
+                             if options else [(leaf, indicator.department) for leaf in simple_rules(rule)])
+                    for leaf, department in pairs:
+                        found.setdefault(leaf.fact, set()).add(department)
+        return found
 
     def tenant(self, tenant_id: str) -> TenantManifest:
         try:
@@ -112,8 +145,12 @@ class _Loader:
         manifests, manifest_files = self._read_manifests(packs)
         sets: dict[str, list[tuple[str, IndicatorSet]]] = {}
         # Every pack's sets, even when its manifest failed: report all problems at once.
+        role_sets: dict[str, tuple[RoleSet, str]] = {}
         for tenant, pack in packs.items():
             sets[tenant] = self._read_sets(pack)
+            role_set = self._read_roles(pack)
+            if role_set is not None:
+                role_sets[tenant] = role_set
         self._report(checks.check_tree(manifests, manifest_files))
         self._report(checks.check_places(manifests, manifest_files))
         tree_ok = not any(p.pointer == "/parent" for p in self.problems)
@@ -138,14 +175,28 @@ class _Loader:
             }
             for _, indicator_set in versions:
                 self._report(checks.check_ids(indicator_set, ancestor_ids))
+        for tenant, (role_set, file) in role_sets.items():
+            if tenant not in manifests:
+                continue
+            chain = tree.chain(tenant)[:-1] if tree is not None else []
+            ancestor_roles = {
+                role.id: ancestor for ancestor in chain
+                for role in (role_sets[ancestor][0].roles if ancestor in role_sets else [])
+            }
+            self._report(checks.check_roles(tenant, role_set, file, ancestor_roles, manifests[tenant].tier))
         if self.problems:
             raise PackError(self.problems)
         ordered = {
             tenant: sorted((s for _, s in versions), key=lambda s: s.effective_from)
             for tenant, versions in sets.items()
         }
+        roles = {
+            tenant: [msgspec.structs.replace(role, tenant=tenant) for role in role_set.roles]
+            for tenant, (role_set, _) in role_sets.items()
+        }
         return PolicyCatalog(
             tenants=manifests, indicator_sets=ordered, tree=tree, facts=facts, schemas=self.schemas,
+            roles=roles,
             _dates={t: [s.effective_from for s in v] for t, v in ordered.items()},
         )
 
@@ -182,6 +233,14 @@ class _Loader:
                 indicator_set = msgspec.convert({**source.data, "file": source.path}, IndicatorSet)
                 found.append((file.stem, indicator_set))
         return found
+
+    def _read_roles(self, pack: Path) -> tuple[RoleSet, str] | None:
+        if not (pack / ROLES).exists():
+            return None  # a pack need not declare roles: it inherits its parents'
+        source = self._read(pack / ROLES, "roles")
+        if source is None:
+            return None
+        return msgspec.convert(source.data, RoleSet), source.path
 
     def _read(self, path: Path, schema: str) -> SourceDocument | None:
         display = _display(path)

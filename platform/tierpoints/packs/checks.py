@@ -216,3 +216,25 @@ def _value_problem(field_shape, value) -> str | None:
     if field_shape.kind in ("string", "date") and not isinstance(value, str):
         return f"{value!r} is not a string"
     return None
+
+
+def check_roles(tenant: str, role_set, file: str, ancestor_roles: dict[str, str],
+                tier: str) -> Iterator[Finding]:
+    """Role ids are unique in the chain; a child adds roles, never redefines a parent's."""
+    seen: set[str] = set()
+    for index, role in enumerate(role_set.roles):
+        pointer = f"/roles/{index}/id"
+        if role.id in seen:
+            yield file, pointer, f"duplicate role id {role.id!r}"
+        elif role.id in ancestor_roles:
+            yield file, pointer, (
+                f"redefines {role.id!r}, a role of the parent tier {ancestor_roles[role.id]!r}; "
+                "choose another id"
+            )
+        seen.add(role.id)
+        order = TIER_ORDER[tier]
+        if all(TIER_ORDER[t] < order for t in role.assignable_in):
+            yield file, f"/roles/{index}/assignable_in", (
+                f"{tier} {tenant!r} declares {role.id!r} but it could only be held above it "
+                f"({', '.join(role.assignable_in)})"
+            )

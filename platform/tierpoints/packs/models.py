@@ -126,3 +126,22 @@ def simple_rules(rule: Rule) -> list[SimpleRule | Deduction | Veto]:
     if isinstance(rule, BestOf):
         return [option.rule for option in rule.options]
     return [rule]
+
+
+class Permission(msgspec.Struct, frozen=True, kw_only=True):
+    resource: str
+    actions: list[str]
+    scope: Literal["own", "below"]
+
+
+class Role(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    name: Names
+    assignable_in: list[Literal["province", "city", "county"]]
+    permissions: list[Permission]
+    needs_department: bool = False
+    tenant: str = ""  # the tenant that declares it
+
+
+class RoleSet(msgspec.Struct, frozen=True, kw_only=True):
+    roles: list[Role]

@@ -17,6 +17,7 @@ SCHEMA_FILES = {
     "tenant": "tenant.schema.json",
     "indicator-set": "indicator-set.schema.json",
     "facts": "facts.schema.json",
+    "roles": "roles.schema.json",
 }
 
 
