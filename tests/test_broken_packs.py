@@ -17,7 +17,7 @@ import pytest
 
 from tierpoints import paths
 from tierpoints.packs import PackError, load_catalog
-from tierpoints.packs.catalog import pack_dirs
+from tierpoints.packs.sources import folder_packs
 
 CORPUS = Path(__file__).parent / "broken_packs"
 
@@ -233,7 +233,7 @@ def test_a_county_pack_alone_brings_the_chain_above_it():
     """catalog.load_catalog: a pack whose parent is not given brings in its sibling folder of that name."""
     catalog = load_catalog([paths.tenants_dir() / "xiangshan"])
     assert sorted(catalog.tenants) == ["ningbo", "xiangshan", "zhejiang"]
-    assert pack_dirs(paths.tenants_dir() / "xiangshan") == [paths.tenants_dir() / "xiangshan"]
+    assert [p.path for p in folder_packs(paths.tenants_dir() / "xiangshan")] == [paths.tenants_dir() / "xiangshan"]
 
 
 def test_a_missing_folder_is_a_problem(tmp_path):

@@ -31,7 +31,7 @@ class AuditBreak:
 def _canonical(at: dt.datetime, actor: str, tenant: str | None, action: str, subject: str,
                detail: str) -> bytes:
     return msgspec.json.encode(
-        [at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds"), actor, tenant or "",
+        [at.astimezone(dt.UTC).isoformat(timespec="microseconds"), actor, tenant or "",
          action, subject, detail]
     )
 
@@ -47,7 +47,7 @@ async def record(actor: str, tenant: str | None, action: str, subject: str, deta
         await piccolo_conf.DB.run_ddl("LOCK TABLE audit_entry IN SHARE ROW EXCLUSIVE MODE")
     last = await AuditEntry.select(AuditEntry.hash).order_by(AuditEntry.id, ascending=False).first().run()
     previous = last["hash"] if last else GENESIS
-    at = dt.datetime.now(dt.timezone.utc)
+    at = dt.datetime.now(dt.UTC)
     text = msgspec.json.encode(detail if detail is not None else {}).decode()
     digest = entry_hash(previous, at, actor, tenant, action, subject, text)
     await AuditEntry.insert(AuditEntry(

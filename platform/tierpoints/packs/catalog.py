@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,12 +16,9 @@ from tierpoints.packs.facts_shapes import FactShape, UnsupportedFactSchema, fact
 from tierpoints.packs.models import IndicatorSet, Role, RoleSet, TenantManifest, simple_rules
 from tierpoints.packs.problems import PackError, Problem
 from tierpoints.packs.schema_validation import PolicySchemas
+from tierpoints.packs.sources import INDICATORS, PackSource, Read, display, folder_packs
 from tierpoints.packs.tree import TenantTree
-from tierpoints.packs.yaml_source import SourceDocument, YamlSyntaxError, read_yaml
-
-MANIFEST = "tenant.yaml"
-INDICATORS = "indicators"
-ROLES = "roles.yaml"
+from tierpoints.packs.yaml_source import SourceDocument
 
 
 class UnknownTenant(LookupError):
@@ -99,36 +95,26 @@ class PolicyCatalog:
         return versions[position - 1]
 
 
-def pack_dirs(directory: Path) -> list[Path]:
-    """A pack folder itself, or the pack folders inside a tenants folder."""
-    if (directory / MANIFEST).exists():
-        return [directory]
-    return sorted(child for child in directory.iterdir() if (child / MANIFEST).exists())
-
-
-def _display(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
 def load_catalog(
     directories: Iterable[Path] | None = None, schemas_dir: Path | None = None
 ) -> PolicyCatalog:
-    """Read, validate and check packs; raise PackError listing every problem found.
+    """Read, validate and check pack folders; raise PackError listing every problem found.
 
     A pack whose parent is not among `directories` brings in its sibling folder of that name,
     so a single county can be validated with the chain above it.
     """
-    schemas = PolicySchemas(schemas_dir or paths.schemas_dir())
-    packs: dict[str, Path] = {}
+    packs: list[PackSource] = []
     for directory in directories or [paths.tenants_dir()]:
         if not Path(directory).is_dir():
-            raise PackError([Problem(_display(Path(directory)), None, "", "not a folder")])
-        for pack in pack_dirs(Path(directory)):
-            packs[pack.name] = pack
-    return _Loader(schemas).load(packs)
+            raise PackError([Problem(display(Path(directory)), None, "", "not a folder")])
+        packs.extend(folder_packs(Path(directory)))
+    return load_sources(packs, schemas_dir)
+
+
+def load_sources(packs: Iterable[PackSource], schemas_dir: Path | None = None) -> PolicyCatalog:
+    """The same checks for packs held anywhere (folders, the database, a draft)."""
+    schemas = PolicySchemas(schemas_dir or paths.schemas_dir())
+    return _Loader(schemas).load({pack.tenant: pack for pack in packs})
 
 
 class _Loader:
@@ -137,7 +123,7 @@ class _Loader:
         self.problems: list[Problem] = []
         self.sources: dict[str, SourceDocument] = {}
 
-    def load(self, packs: dict[str, Path]) -> PolicyCatalog:
+    def load(self, packs: dict[str, PackSource]) -> PolicyCatalog:
         try:
             facts = fact_shapes(self.schemas.documents["facts"])
         except UnsupportedFactSchema as error:
@@ -200,13 +186,13 @@ class _Loader:
             _dates={t: [s.effective_from for s in v] for t, v in ordered.items()},
         )
 
-    def _read_manifests(self, packs: dict[str, Path]):
+    def _read_manifests(self, packs: dict[str, PackSource]):
         manifests: dict[str, TenantManifest] = {}
         files: dict[str, str] = {}
         todo = list(packs.items())
         while todo:
             tenant, pack = todo.pop(0)
-            source = self._read(pack / MANIFEST, "tenant")
+            source = self._read(pack.manifest(), "tenant")
             if source is None:
                 continue
             manifest = msgspec.convert(source.data, TenantManifest)
@@ -215,47 +201,41 @@ class _Loader:
                 continue
             manifests[tenant], files[tenant] = manifest, source.path
             parent = manifest.parent
-            sibling = pack.parent / parent if parent else None
-            if parent and parent not in packs and sibling and (sibling / MANIFEST).exists():
+            sibling = pack.sibling(parent) if parent and parent not in packs else None
+            if sibling is not None:
                 packs[parent] = sibling
                 todo.append((parent, sibling))
         return manifests, files
 
-    def _read_sets(self, pack: Path) -> list[tuple[str, IndicatorSet]]:
-        folder = pack / INDICATORS
-        files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-        if not files:
-            self.problems.append(Problem(_display(pack), None, "", f"no indicator set in {INDICATORS}/"))
+    def _read_sets(self, pack: PackSource) -> list[tuple[str, IndicatorSet]]:
+        documents = pack.indicator_sets()
+        if not documents:
+            self.problems.append(Problem(pack.location, None, "", f"no indicator set in {INDICATORS}/"))
         found = []
-        for file in files:
-            source = self._read(file, "indicator-set")
+        for stem, document in documents:
+            source = self._read(document, "indicator-set")
             if source is not None:
                 indicator_set = msgspec.convert({**source.data, "file": source.path}, IndicatorSet)
-                found.append((file.stem, indicator_set))
+                found.append((stem, indicator_set))
         return found
 
-    def _read_roles(self, pack: Path) -> tuple[RoleSet, str] | None:
-        if not (pack / ROLES).exists():
+    def _read_roles(self, pack: PackSource) -> tuple[RoleSet, str] | None:
+        document = pack.roles()
+        if document is None:
             return None  # a pack need not declare roles: it inherits its parents'
-        source = self._read(pack / ROLES, "roles")
+        source = self._read(document, "roles")
         if source is None:
             return None
         return msgspec.convert(source.data, RoleSet), source.path
 
-    def _read(self, path: Path, schema: str) -> SourceDocument | None:
-        display = _display(path)
-        if not path.exists():
-            self.problems.append(Problem(display, None, "", "missing file"))
+    def _read(self, document: Read, schema: str) -> SourceDocument | None:
+        if isinstance(document, Problem):
+            self.problems.append(document)
             return None
-        try:
-            source = read_yaml(path, display)
-        except YamlSyntaxError as error:
-            self.problems.append(Problem(display, error.line, "", error.message))
-            return None
-        problems = self.schemas.problems(schema, source)
+        problems = self.schemas.problems(schema, document)
         self.problems.extend(problems)
-        self.sources[display] = source
-        return None if problems else source
+        self.sources[document.path] = document
+        return None if problems else document
 
     def _add(self, source: SourceDocument, pointer: str, message: str) -> None:
         self.problems.append(Problem(source.path, source.line_of(pointer), pointer, message))

@@ -4,7 +4,14 @@ so SQLite and PostgreSQL behave the same. Foreign keys never cascade: history is
 from __future__ import annotations
 
 from piccolo.columns import (
-    Boolean, Date, ForeignKey, Integer, Real, Text, Timestamptz, Varchar,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Real,
+    Text,
+    Timestamptz,
+    Varchar,
 )
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
@@ -20,6 +27,7 @@ class TenantRecord(Table, tablename="tenant"):
     parent = Varchar(length=64, null=True, default=None)
     cap = Real()
     manifest = Text()  # the manifest as JSON
+    roles = Text(null=True, default=None)  # the roles it declares, as JSON (none: inherits)
     synced_at = Timestamptz()
 
 

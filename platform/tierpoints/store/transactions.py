@@ -7,8 +7,8 @@ PostgreSQL: a normal transaction; callers lock what they read (e.g. the audit ch
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
