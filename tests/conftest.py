@@ -81,3 +81,61 @@ def make_pack_tree(tmp_path: Path):
         return PackTree(root)
 
     return make
+
+
+# --- databases: every storage test runs against SQLite and against PostgreSQL -------------
+
+import asyncio  # noqa: E402
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+from tierpoints.store import db as store_db  # noqa: E402
+from tierpoints.store.tables import ALL_TABLES  # noqa: E402
+
+POSTGRES_URL = os.environ.get(
+    "TIERPOINTS_TEST_POSTGRES", "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+async def sqlite_engine(tmp_path_factory):
+    engine = store_db.activate(store_db.engine_for(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"))
+    await store_db.migrate()
+    return engine
+
+
+@pytest.fixture(scope="session")
+async def postgres_engine():
+    import asyncpg
+
+    try:
+        admin = await asyncio.wait_for(asyncpg.connect(POSTGRES_URL), timeout=5)
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+        message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI must provide it: .ci/run starts one)")
+        pytest.skip(message + " (set TIERPOINTS_TEST_POSTGRES or run .ci/run)")
+    name = f"tierpoints_test_{uuid.uuid4().hex[:8]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    engine = store_db.engine_for(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
+    store_db.activate(engine)
+    await engine.start_connection_pool(min_size=1, max_size=10)
+    await store_db.migrate()
+    yield engine
+    await engine.close_connection_pool()
+    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_engine(request):
+    return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture
+async def database(database_engine):
+    """An empty, migrated database of each kind, active for the test."""
+    store_db.activate(database_engine)
+    for table in reversed(ALL_TABLES):
+        await table.delete(force=True).run()
+    return database_engine
