@@ -13,6 +13,8 @@ $(VENV)/.installed: pyproject.toml
 
 run: $(VENV)/.installed
 	$(BIN)/tierpoints packs validate
+	$(BIN)/tierpoints db migrate
+	$(BIN)/tierpoints packs sync
 	$(BIN)/tierpoints serve
 
 test: $(VENV)/.installed

@@ -85,12 +85,12 @@ def make_pack_tree(tmp_path: Path):
 
 # --- databases: every storage test runs against SQLite and against PostgreSQL -------------
 
-import asyncio  # noqa: E402
-import os  # noqa: E402
-import uuid  # noqa: E402
+import asyncio
+import os
+import uuid
 
-from tierpoints.store import db as store_db  # noqa: E402
-from tierpoints.store.tables import ALL_TABLES  # noqa: E402
+from tierpoints.store import db as store_db
+from tierpoints.store.tables import ALL_TABLES
 
 POSTGRES_URL = os.environ.get(
     "TIERPOINTS_TEST_POSTGRES", "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
@@ -110,7 +110,7 @@ async def postgres_engine():
 
     try:
         admin = await asyncio.wait_for(asyncpg.connect(POSTGRES_URL), timeout=5)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
         message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}"
         if os.environ.get("CI"):
             pytest.fail(message + " (CI must provide it: .ci/run starts one)")

@@ -6,6 +6,9 @@ import pytest
 from litestar.testing import TestClient
 
 from tierpoints.app import create_app
+from tierpoints.authz import Authorizer
+from tierpoints.runtime import Runtime
+from tierpoints.settings import Settings
 
 WORKED_EXAMPLE_1 = {
     "birth_date": "1996-03-01", "education": "bachelor", "qualifications": ["skill_level_3"],
@@ -16,8 +19,12 @@ WORKED_EXAMPLE_1 = {
 
 
 @pytest.fixture(scope="module")
-def client(engine):
-    with TestClient(create_app(engine)) as test_client:
+def client(engine, catalog, tmp_path_factory):
+    """The public simulation endpoints need no database: a runtime over the pack catalog."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), database_url="sqlite:///unused",
+                        production=False, secret="test-secret")
+    runtime = Runtime(settings, catalog, engine, Authorizer(catalog, []))
+    with TestClient(create_app(runtime)) as test_client:
         yield test_client
 
 

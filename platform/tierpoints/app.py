@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
 from tierpoints import __version__
-from tierpoints.engine import Engine
+from tierpoints.features.accounts import AccountsController, AuthController
+from tierpoints.features.auth import provide_actor
 from tierpoints.features.simulation import SimulationController
-from tierpoints.packs import load_catalog
 from tierpoints.problems import EXCEPTION_HANDLERS
+from tierpoints.runtime import Runtime
+
+CONTROLLERS = [SimulationController, AuthController, AccountsController]
 
 
-def create_app(engine: Engine | None = None) -> Litestar:
-    engine = engine or Engine(load_catalog())
+def create_app(runtime: Runtime) -> Litestar:
+    """The app over a built runtime (see runtime.build_runtime; `tierpoints serve` does it)."""
+
+    def provide_runtime(state: State) -> Runtime:
+        return state.runtime
+
+    def provide_engine(state: State):
+        return state.runtime.engine  # swapped when a new indicator set is published
+
     return Litestar(
-        route_handlers=[SimulationController],
-        dependencies={"engine": Provide(lambda: engine, sync_to_thread=False)},
+        route_handlers=CONTROLLERS,
+        state=State({"runtime": runtime}),
+        dependencies={
+            "runtime": Provide(provide_runtime, sync_to_thread=False),
+            "engine": Provide(provide_engine, sync_to_thread=False),
+            "actor": Provide(provide_actor),
+        },
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Tierpoints", version=__version__, path="/schema"),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import sys
@@ -10,9 +11,17 @@ from pathlib import Path
 import click
 import msgspec
 
+from tierpoints import paths
+from tierpoints.accounts import service as account_service
 from tierpoints.engine import Engine, FactsError
 from tierpoints.packs import PackError, load_catalog
 from tierpoints.packs.catalog import NotInForce, UnknownTenant
+from tierpoints.packs.sources import folder_packs
+from tierpoints.runtime import NotReady, build_runtime, database
+from tierpoints.settings import Settings, SettingsError
+from tierpoints.store import db as store_db
+from tierpoints.store.db import DatabaseError
+from tierpoints.store.policy import load_policy_catalog, sync_packs
 from tierpoints.tables import chain_table, score_table
 
 
@@ -126,16 +135,144 @@ def simulate(tenant: str, as_of: str | None, table: bool, facts: str) -> None:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _with_database(work):
+    """Run `work()` (a coroutine function) with the configured database active."""
+    settings = _settings()
+
+    async def run():
+        async with database(settings):
+            return await work()
+
+    try:
+        return asyncio.run(run())
+    except DatabaseError as error:
+        raise click.ClickException(str(error)) from None
+    except (OSError, ConnectionError) as error:
+        raise click.ClickException(f"cannot reach the database: {error}") from None
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database (SQLite by default; DATABASE_URL for PostgreSQL)."""
+
+
+@db_group.command("migrate")
+def db_migrate() -> None:
+    """Apply the migrations the database has not had yet."""
+    applied = _with_database(lambda: store_db.migrate(quiet=True))
+    where = _settings().database_url.split("@")[-1]
+    click.echo(f"applied {len(applied)} migration(s) to {where}" if applied else f"{where} is up to date")
+
+
+@packs.command("sync")
+@click.argument("directories", nargs=-1, type=click.Path(path_type=Path))
+def sync(directories: tuple[Path, ...]) -> None:
+    """Seed the database with the packs in tenants/ (published versions never change)."""
+    folders = list(directories) or [paths.tenants_dir()]
+    try:
+        catalog = load_catalog(folders)
+    except PackError as error:
+        raise click.ClickException(f"the packs do not load:\n{error}") from None
+    packs_found = [pack for folder in folders for pack in folder_packs(Path(folder))]
+
+    async def work():
+        if await store_db.pending_migrations():
+            raise click.ClickException("the database is not migrated: run `tierpoints db migrate` first")
+        return await sync_packs(catalog, packs_found, actor="packs sync")
+
+    report = _with_database(work)
+    click.echo(f"tenants added: {', '.join(report.tenants_added) or 'none'}; "
+               f"updated: {', '.join(report.tenants_updated) or 'none'}")
+    click.echo(f"indicator sets added: {', '.join(report.versions_added) or 'none'}; "
+               f"unchanged: {report.unchanged}")
+    for conflict in report.conflicts:
+        click.echo(f"conflict: {conflict}", err=True)
+    if report.conflicts:
+        sys.exit(1)
+
+
+@main.group()
+def accounts() -> None:
+    """Operator accounts."""
+
+
+@accounts.command("add")
+@click.option("--tenant", required=True, help="The tenant where the role is held.")
+@click.option("--role", required=True, help="e.g. county_admin, department_reviewer.")
+@click.option("--department", help="For a department reviewer: the department it reviews for.")
+@click.option("--display-name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.argument("username")
+def accounts_add(tenant: str, role: str, department: str | None, display_name: str,
+                 password_stdin: bool, username: str) -> None:
+    """Create USERNAME holding ROLE in TENANT (asks for the password; there is no default)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+
+    async def work():
+        catalog = await load_policy_catalog()
+        return await account_service.create_account(
+            catalog, username, password, role, tenant, department, actor="cli", display_name=display_name)
+
+    try:
+        grant = _with_database(work)
+    except (account_service.AccountError, UnknownTenant) as error:
+        raise click.ClickException(str(error)) from None
+    where = f"{grant.tenant}" + (f" ({grant.department})" if grant.department else "")
+    click.echo(f"created {grant.username}: {grant.role} in {where}")
+
+
+@main.group()
+def audit() -> None:
+    """The audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; name the first broken entry."""
+    from tierpoints import audit as audit_log
+
+    checked, broken = _with_database(audit_log.verify)
+    if broken is not None:
+        click.echo(f"broken at entry #{broken.entry_id}: {broken.reason} ({checked} entries before it are intact)", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {checked} entries, chain intact")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    """Serve the HTTP API (OpenAPI at /schema) with the packs in tenants/."""
+    """Serve the HTTP API (OpenAPI at /schema) from the database's published policy."""
     import uvicorn
 
     from tierpoints.app import create_app
 
-    uvicorn.run(create_app(_engine()), host=host, port=port)
+    settings = _settings()
+
+    async def run() -> None:
+        async with database(settings):
+            try:
+                runtime = await build_runtime(settings)
+            except NotReady as error:
+                raise click.ClickException(str(error)) from None
+            if not runtime.authorizer.enforcer.get_named_grouping_policy("g"):
+                click.echo("No accounts yet. Create an administrator with\n"
+                           "  tierpoints accounts add --tenant zhejiang --role province_admin admin\n"
+                           "then get a token: POST /api/v1/auth/token {\"username\": ..., \"password\": ...}")
+            config = uvicorn.Config(create_app(runtime), host=host, port=port, log_level="info")
+            await uvicorn.Server(config).serve()
+
+    asyncio.run(run())
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from tierpoints.accounts.service import AccountError
+from tierpoints.authz import PermissionDenied
 from tierpoints.engine.facts import FactsError, FactsSyntaxError
 from tierpoints.packs.catalog import NotInForce, UnknownTenant
 
@@ -36,6 +38,15 @@ def _not_in_force(request: Request, error: NotInForce) -> Response:
     return problem(request, 422, "No indicator set in force", str(error))
 
 
+def _permission_denied(request: Request, error: PermissionDenied) -> Response:
+    return problem(request, 403, "Not allowed", str(error))
+
+
+def _account_error(request: Request, error: AccountError) -> Response:
+    errors = [{"pointer": f"/{error.field}", "message": str(error)}] if error.field else []
+    return problem(request, error.status, "Account request refused", str(error), errors=errors)
+
+
 def _validation(request: Request, error: ValidationException) -> Response:
     errors = [
         {"pointer": f"/{item.get('key')}" if item.get("key") else "", "source": item.get("source"),
@@ -47,8 +58,11 @@ def _validation(request: Request, error: ValidationException) -> Response:
 
 
 def _http(request: Request, error: HTTPException) -> Response:
-    return problem(request, error.status_code, error.__class__.__name__.replace("Exception", "")
-                   or "Error", error.detail)
+    response = problem(request, error.status_code, error.__class__.__name__.replace("Exception", "")
+                       or "Error", error.detail)
+    if error.status_code == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 def _unexpected(request: Request, error: Exception) -> Response:
@@ -57,6 +71,8 @@ def _unexpected(request: Request, error: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {
+    PermissionDenied: _permission_denied,
+    AccountError: _account_error,
     FactsError: _facts_error,
     UnknownTenant: _unknown_tenant,
     NotInForce: _not_in_force,

@@ -1,0 +1,1 @@
+"""Accounts: password hashes, bearer tokens, role grants."""
