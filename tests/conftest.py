@@ -139,3 +139,53 @@ async def database(database_engine):
     for table in reversed(ALL_TABLES):
         await table.delete(force=True).run()
     return database_engine
+
+
+# --- the platform over a database: synced packs, a runtime, an async HTTP client ----------
+
+import httpx
+
+from tierpoints.accounts import credentials
+from tierpoints.accounts import service as account_service
+from tierpoints.app import create_app
+from tierpoints.packs.sources import folder_packs
+from tierpoints.runtime import Runtime, build_runtime
+from tierpoints.settings import Settings
+from tierpoints.store.policy import sync_packs
+
+credentials.use_test_hashing()  # argon2id still, with small costs: tests create many accounts
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Platform:
+    """A running platform for HTTP tests: `client` speaks to it, `login` makes accounts."""
+
+    runtime: Runtime
+    client: httpx.AsyncClient
+
+    async def account(self, username: str, role: str, tenant: str, department: str | None = None) -> dict:
+        """Create an account holding one role; returns the Authorization header for it."""
+        grant = await account_service.create_account(
+            self.runtime.catalog, username, TEST_PASSWORD, role, tenant, department, actor="test")
+        self.runtime.authorizer.add_grants([grant])
+        return await self.login(username)
+
+    async def login(self, username: str, password: str = TEST_PASSWORD) -> dict:
+        response = await self.client.post("/api/v1/auth/token",
+                                          json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+async def platform(database, catalog, tmp_path):
+    """Packs synced into an empty database of each kind, and the app over them."""
+    await sync_packs(catalog, folder_packs(TENANTS), actor="test")
+    settings = Settings(data_dir=tmp_path, database_url="(test)", production=False,
+                        secret="test-secret-" + uuid.uuid4().hex)
+    runtime = await build_runtime(settings)
+    # httpx's ASGI transport runs the app in this event loop, where the database pool lives.
+    transport = httpx.ASGITransport(app=create_app(runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield Platform(runtime, client)

@@ -8,13 +8,19 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()  # argon2id with the library's recommended costs
 ALGORITHM = "HS256"
 MIN_PASSWORD = 10
 
 
 class InvalidToken(Exception):
     pass
+
+
+def use_test_hashing() -> None:
+    """argon2id with minimal costs, for test suites that create many accounts."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def hash_password(password: str) -> str:
