@@ -14,6 +14,7 @@ from pathlib import Path
 
 import casbin
 from casbin.model.model_fast import FastModel
+from casbin.model.policy import DEFAULT_SEP
 
 from tierpoints.packs.catalog import PolicyCatalog
 from tierpoints.packs.tree import TenantTree
@@ -32,7 +33,17 @@ class _IndexedModel(FastModel):
 
 
 class _IndexedEnforcer(casbin.FastEnforcer):
-    """Evaluates only the p lines whose object and action equal the request's."""
+    """Evaluates only the p lines whose object and action equal the request's, and parses
+    the matcher once (pycasbin re-parses it on every decision)."""
+
+    def _get_expression(self, expr, functions=None):
+        parsed_matchers = self.__dict__.setdefault("_parsed_matchers", {})
+        parsed = parsed_matchers.get(expr)
+        if parsed is None:
+            parsed = parsed_matchers[expr] = super()._get_expression(expr, functions)
+        else:
+            parsed.functions = functions
+        return parsed
 
     def new_model(self, path="", text=""):
         model = _IndexedModel(self._cache_key_order)
@@ -120,9 +131,15 @@ class Authorizer:
         """Add grants in bulk: written into the model, role links rebuilt once."""
         rules = [rule for grant in grants for rule in _grouping_rules(grant)]
         if rules:
-            model = self.enforcer.get_model()
-            model.add_policies("g", "g", rules)
-            model.add_policies("g", "g2", rules)
+            for key in ("g", "g2"):
+                # pycasbin's add_policies checks membership in a list (quadratic) and adds
+                # nothing if one rule exists already; append through its index instead.
+                assertion = self.enforcer.get_model()["g"][key]
+                for rule in rules:
+                    joined = DEFAULT_SEP.join(rule)
+                    if joined not in assertion.policy_map:
+                        assertion.policy.append(rule)
+                        assertion.policy_map[joined] = len(assertion.policy) - 1
             self.enforcer.build_role_links()
         self._cache.clear()
 
