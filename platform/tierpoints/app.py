@@ -9,12 +9,18 @@ from litestar.openapi import OpenAPIConfig
 
 from tierpoints import __version__
 from tierpoints.features.accounts import AccountsController, AuthController
+from tierpoints.features.applicants.controller import (
+    ApplicantsController,
+    TenantApplicantsController,
+)
 from tierpoints.features.auth import provide_actor
+from tierpoints.features.publishing import PublishingController
 from tierpoints.features.simulation import SimulationController
 from tierpoints.problems import EXCEPTION_HANDLERS
 from tierpoints.runtime import Runtime
 
-CONTROLLERS = [SimulationController, AuthController, AccountsController]
+CONTROLLERS = [SimulationController, AuthController, AccountsController, PublishingController,
+               TenantApplicantsController, ApplicantsController]
 
 
 def create_app(runtime: Runtime) -> Litestar:

@@ -14,6 +14,7 @@ import msgspec
 from tierpoints import paths
 from tierpoints.accounts import service as account_service
 from tierpoints.engine import Engine, FactsError
+from tierpoints.features.publishing import cli as publishing_cli
 from tierpoints.packs import PackError, load_catalog
 from tierpoints.packs.catalog import NotInForce, UnknownTenant
 from tierpoints.packs.sources import folder_packs
@@ -274,6 +275,10 @@ def serve(host: str, port: int) -> None:
 
     asyncio.run(run())
 
+
+main.add_command(publishing_cli.commands(packs))  # `packs export` and `drafts publish`
+
+main.add_command(__import__("tierpoints.features.applicants.cli", fromlist=["scores"]).scores)
 
 if __name__ == "__main__":
     main()

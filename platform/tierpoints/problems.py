@@ -11,6 +11,14 @@ from litestar.exceptions import HTTPException, ValidationException
 from tierpoints.accounts.service import AccountError
 from tierpoints.authz import PermissionDenied
 from tierpoints.engine.facts import FactsError, FactsSyntaxError
+from tierpoints.features.applicants.errors import (
+    ApplicantConflict,
+    ApplicantDataError,
+    ApplicantNotFound,
+    FactNotAllowed,
+    PermitStateError,
+)
+from tierpoints.features.publishing.errors import PublishingError
 from tierpoints.packs.catalog import NotInForce, UnknownTenant
 
 MEDIA_TYPE = "application/problem+json"
@@ -47,6 +55,28 @@ def _account_error(request: Request, error: AccountError) -> Response:
     return problem(request, error.status, "Account request refused", str(error), errors=errors)
 
 
+def _publishing(request: Request, error: PublishingError) -> Response:
+    return problem(request, error.status, error.title, error.detail, errors=error.errors)
+
+
+def _applicant_error(request: Request, error: Exception) -> Response:
+    """404 unknown applicant, 409 a clash or an illegal permit state, 422 bad data, 403 a fact
+    the caller may not record; the pointer names the field."""
+    if isinstance(error, ApplicantNotFound):
+        return problem(request, 404, "Unknown applicant", str(error))
+    if isinstance(error, PermitStateError):
+        return problem(request, 409, "Not possible in the permit's state", str(error), state=error.status)
+    if isinstance(error, ApplicantConflict):
+        return problem(request, 409, "Conflicts with what is registered", str(error),
+                       errors=[{"pointer": f"/{error.field}", "message": str(error)}])
+    if isinstance(error, FactNotAllowed):
+        return problem(request, 403, "Not allowed to record this fact", str(error), fact=error.fact,
+                       errors=[{"pointer": f"/facts/{error.fact}", "message": str(error)}])
+    assert isinstance(error, ApplicantDataError)
+    return problem(request, 422, "Applicant data refused", str(error),
+                   errors=[{"pointer": error.pointer, "message": error.message}])
+
+
 def _validation(request: Request, error: ValidationException) -> Response:
     errors = [
         {"pointer": f"/{item.get('key')}" if item.get("key") else "", "source": item.get("source"),
@@ -73,9 +103,15 @@ def _unexpected(request: Request, error: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     PermissionDenied: _permission_denied,
     AccountError: _account_error,
+    PublishingError: _publishing,
     FactsError: _facts_error,
     UnknownTenant: _unknown_tenant,
     NotInForce: _not_in_force,
+    ApplicantNotFound: _applicant_error,
+    PermitStateError: _applicant_error,
+    ApplicantConflict: _applicant_error,
+    FactNotAllowed: _applicant_error,
+    ApplicantDataError: _applicant_error,
     ValidationException: _validation,
     HTTPException: _http,
     Exception: _unexpected,

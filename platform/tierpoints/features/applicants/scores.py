@@ -1,0 +1,152 @@
+"""Recognised scores: an applicant's latest facts scored as their permit's tenant sees them.
+
+`recompute_scores` is the batch path (publishing a version and the CLI call it);
+`score_applicant` is the explained single path (the score endpoint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Collection, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from tierpoints.engine.chain import CompiledChain
+from tierpoints.engine.facts import FactsError
+from tierpoints.engine.results import ScoreResult
+from tierpoints.packs.catalog import NotInForce, UnknownTenant
+from tierpoints.store import piccolo_conf
+from tierpoints.store.db import is_postgres
+from tierpoints.store.tables import ApplicantFacts, RecognisedScore, ResidencePermit
+from tierpoints.store.transactions import write_transaction
+
+if TYPE_CHECKING:  # a type only: importing the runtime here would pull in accounts and authz
+    from tierpoints.runtime import Runtime
+
+CHUNK = 5_000
+INSERT_ROWS = 500  # 8 columns a row: stays under SQLite's limit of bound variables
+SCORED_STATUSES = ("valid", "suspended")  # a terminated permit's points are void
+log = logging.getLogger("tierpoints.scores")
+
+
+def policy_label(chain: CompiledChain) -> str:
+    """The indicator-set versions a score was computed with, e.g. zhejiang@2022-01-01,ningbo@..."""
+    return ",".join(f"{t.manifest.id}@{t.indicator_set.effective_from.isoformat()}" for t in chain.tiers)
+
+
+async def latest_facts(applicant_ids: Sequence[int]) -> dict[int, bytes]:
+    """The newest facts revision of each applicant (JSON bytes); applicants without facts are absent."""
+    found: dict[int, tuple[int, bytes]] = {}
+    for part in _chunks(list(applicant_ids), CHUNK):
+        rows = await ApplicantFacts.select(
+            ApplicantFacts.applicant, ApplicantFacts.revision, ApplicantFacts.content,
+        ).where(ApplicantFacts.applicant.is_in(part)).run()
+        for row in rows:
+            held = found.get(row["applicant"])
+            if held is None or row["revision"] > held[0]:
+                found[row["applicant"]] = (row["revision"], row["content"].encode())
+    return {applicant: content for applicant, (_, content) in found.items()}
+
+
+async def recompute_scores(
+    runtime: Runtime,
+    tenants: Collection[str] | None = None,
+    applicant_ids: Collection[int] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    as_of: dt.date | None = None,
+) -> int:
+    """Score every applicant holding a live permit (in `tenants` and/or `applicant_ids` when given)
+    at the permit's tenant and upsert their RecognisedScore; returns how many were written.
+
+    Applicants without facts score as empty facts. A tenant with no indicator set in force
+    on `as_of`, or stored facts that no longer validate, are logged and skipped."""
+    as_of = as_of or dt.date.today()
+    engine = runtime.engine  # read once: publishing may swap it meanwhile
+    query = ResidencePermit.select(ResidencePermit.applicant, ResidencePermit.tenant).where(
+        ResidencePermit.status.is_in(list(SCORED_STATUSES)))
+    if tenants is not None:
+        if not tenants:
+            return 0
+        query = query.where(ResidencePermit.tenant.is_in(list(tenants)))
+    if applicant_ids is not None:
+        if not applicant_ids:
+            return 0
+        query = query.where(ResidencePermit.applicant.is_in(list(applicant_ids)))
+    by_tenant: dict[str, list[int]] = {}
+    for row in await query.order_by(ResidencePermit.applicant).run():
+        by_tenant.setdefault(row["tenant"], []).append(row["applicant"])
+    total = sum(len(ids) for ids in by_tenant.values())
+    done = written = 0
+    if on_progress:
+        on_progress(0, total)
+    for tenant, ids in sorted(by_tenant.items()):
+        try:
+            chain = engine.chain(tenant, as_of)
+        except (NotInForce, UnknownTenant) as error:
+            log.warning("not scoring %d applicant(s) at %s: %s", len(ids), tenant, error)
+            done += len(ids)
+            if on_progress:
+                on_progress(done, total)
+            continue
+        policy = policy_label(chain)
+        for part in _chunks(ids, CHUNK):
+            written += await _score_chunk(engine, tenant, as_of, policy, part)
+            done += len(part)
+            if on_progress:
+                on_progress(done, total)
+    return written
+
+
+async def _score_chunk(engine: Any, tenant: str, as_of: dt.date, policy: str, ids: list[int]) -> int:
+    contents = await latest_facts(ids)
+    scored_ids, validated = [], []
+    for applicant in ids:
+        try:
+            validated.append(engine.validate(contents.get(applicant, b"{}")))
+            scored_ids.append(applicant)
+        except FactsError as error:
+            log.warning("applicant %d: stored facts do not validate (%s): %s",
+                        applicant, error.pointer, error.message)
+    if not scored_ids:
+        return 0
+    scores = engine.score_columns(engine.load_batch(validated, tenant, as_of), tenant, as_of)
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for index, applicant in enumerate(scored_ids):
+        row = scores.row(index)
+        rows.append(RecognisedScore(
+            applicant=applicant, tenant=tenant, as_of=as_of, total=float(row["total"]),
+            vetoed=row["vetoed"], result=msgspec.json.encode(row).decode(), policy=policy,
+            computed_at=now,
+        ))
+    await store_scores(scored_ids, rows)
+    return len(rows)
+
+
+async def store_scores(applicant_ids: list[int], rows: list[RecognisedScore]) -> None:
+    """Replace the applicants' rows: one row per applicant, whatever ran before."""
+    async with write_transaction():
+        if is_postgres(piccolo_conf.DB):
+            # Concurrent delete-then-insert under READ COMMITTED could leave two rows.
+            await piccolo_conf.DB.run_ddl("LOCK TABLE recognised_score IN SHARE ROW EXCLUSIVE MODE")
+        await RecognisedScore.delete().where(RecognisedScore.applicant.is_in(applicant_ids)).run()
+        for part in _chunks(rows, INSERT_ROWS):
+            await RecognisedScore.insert(*part).run()
+
+
+async def forget_score(applicant_id: int) -> None:
+    """A void score (terminated permit) is not kept as if it could still rank."""
+    await RecognisedScore.delete().where(RecognisedScore.applicant == applicant_id).run()
+
+
+def score_applicant(runtime: Runtime, facts: bytes | dict | None, at: str, as_of: dt.date | None = None) -> ScoreResult:
+    """The explained single path: every indicator with its reason, as `at` sees the applicant."""
+    as_of = as_of or dt.date.today()
+    return runtime.engine.score(facts if facts is not None else b"{}", at=at, as_of=as_of)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
