@@ -93,8 +93,8 @@ async def test_registration_stores_only_a_digest_and_shows_the_number_masked(pla
     row = await Applicant.select().where(Applicant.id == created["id"]).first().run()
     stored = json.dumps(row, default=str) + json.dumps(await AuditEntry.select().run(), default=str)
     assert number not in stored and number[6:14] not in stored  # neither the number nor the birth date
-    found = await platform.client.get("/api/v1/tenants/xiangshan/applicants", headers=clerk,
-                                      params={"identity_number": number.lower()})
+    found = await platform.client.post("/api/v1/tenants/xiangshan/applicants/search", headers=clerk,
+                                       json={"identity_number": number.lower()})
     assert [a["id"] for a in found.json()] == [created["id"]]
     searched = await platform.client.post("/api/v1/tenants/xiangshan/applicants/search", headers=clerk,
                                           json={"identity_number": number})
@@ -116,8 +116,8 @@ async def test_a_bad_identity_number_is_422_naming_the_field(platform):
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["errors"][0]["pointer"] == "/identity_number"
         assert bad not in response.text
-    lookup = await platform.client.get("/api/v1/tenants/xiangshan/applicants", headers=clerk,
-                                       params={"identity_number": wrong_check})
+    lookup = await platform.client.post("/api/v1/tenants/xiangshan/applicants/search", headers=clerk,
+                                        json={"identity_number": wrong_check})
     assert lookup.status_code == 422
 
 
@@ -215,8 +215,8 @@ async def test_a_county_admin_cannot_see_another_citys_applicants(platform):
     assert denied.status_code == 403
     listed = await platform.client.get("/api/v1/tenants/xiangshan/applicants", headers=xs_admin)
     assert [a["id"] for a in listed.json()] == [local["id"]]
-    by_number = await platform.client.get("/api/v1/tenants/xiangshan/applicants", headers=xs_admin,
-                                          params={"identity_number": identity_number(2)})
+    by_number = await platform.client.post("/api/v1/tenants/xiangshan/applicants/search", headers=xs_admin,
+                                           json={"identity_number": identity_number(2)})
     assert by_number.json() == []
     assert (await platform.client.get("/api/v1/tenants/hangzhou/applicants", headers=xs_admin)).status_code == 403
     for path in ("permit", "facts", "score"):
