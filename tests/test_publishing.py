@@ -12,7 +12,7 @@ import uuid
 import msgspec
 from click.testing import CliRunner
 
-from tierpoints import audit
+from tierpoints import audit, clock
 from tierpoints.cli import main
 from tierpoints.store import db as store_db
 from tierpoints.store.tables import (
@@ -24,7 +24,7 @@ from tierpoints.store.tables import (
     ResidencePermit,
 )
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 LATER = TODAY + dt.timedelta(days=30)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import msgspec
 
-from tierpoints import paths
+from tierpoints import clock, paths
 from tierpoints.accounts import service as account_service
 from tierpoints.engine import Engine, FactsError
 from tierpoints.features.publishing import cli as publishing_cli
@@ -35,7 +35,7 @@ def _engine() -> Engine:
 
 def _as_of(value: str | None) -> dt.date:
     if value is None:
-        return dt.date.today()
+        return clock.today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

@@ -3,14 +3,18 @@
 Only the facts and fields the compiled chain reads are loaded. Dates become ordinals
 (an open end becomes periods.OPEN_END), categories become codes, places become codes of a
 per-batch vocabulary, and list facts become flat item columns with an owner index.
+
+Loading is a few C-level map() passes per fact, run over blocks of CHUNK applicants so
+that a block's facts and items are still in the CPU cache for the next pass; a fact
+nobody in a block claims costs one pass and no conversion.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -20,6 +24,9 @@ import numpy as np
 from tierpoints.packs.facts_shapes import FactShape, FieldShape
 
 UNSET = msgspec.UNSET
+
+# Applicants per block: a block's facts and items (a few hundred KB) fit in the L2 cache.
+CHUNK = 4096
 
 
 @dataclass
@@ -38,80 +45,144 @@ class FactColumns:
     items: dict[str, Items] = field(default_factory=dict)
 
 
-_BOOLEAN = {True: True, False: False, UNSET: False, None: False}
+class Vocabulary(dict):
+    """Codes of the strings of one field, numbered in the order they are first met."""
+
+    def __missing__(self, value: Any) -> int:
+        code = self[value] = len(self)
+        return code
 
 
 # Stand-ins that let C-level map() convert a whole column: an open end (None) becomes the
 # last representable date, a missing date (UNSET) the first one.
 _STAND_INS = {None: dt.date.max, UNSET: dt.date.min}
 MISSING_DATE = dt.date.min.toordinal()  # no applicant is born in year 1
-
-
-def _dates(values: list[Any], complete: bool) -> np.ndarray:
-    dates = values if complete else map(_STAND_INS.get, values, values)
-    return np.fromiter(map(dt.date.toordinal, dates), dtype=np.int64, count=len(values))
-
-
-def _codes(values: list[Any], index: dict[Any, int]) -> np.ndarray:
-    index = {**index, UNSET: -1, None: -1}
-    return np.fromiter(map(index.__getitem__, values), dtype=np.int32, count=len(values))
-
-
-def _factorize(values: list[Any]) -> tuple[np.ndarray, dict[Any, int]]:
-    vocabulary = {value: code for code, value in enumerate(dict.fromkeys(values))}
-    codes = np.fromiter(map(vocabulary.__getitem__, values), dtype=np.int32, count=len(values))
-    return codes, vocabulary
-
-
+_TO_ORDINAL = dt.date.toordinal
+_BOOLEAN = {True: True, False: False, UNSET: False, None: False}
 _NOT_A_NUMBER = {UNSET: np.nan, None: np.nan}
 
 
-def _numbers(values: list[Any]) -> np.ndarray:
-    numbers = map(_NOT_A_NUMBER.get, values, values)
-    return np.fromiter(numbers, dtype=np.float64, count=len(values))
+class _Column:
+    """Converts one field's values, block by block, into one numpy column."""
+
+    def __init__(self, shape: FieldShape | FactShape, kind: str, complete: bool):
+        self.kind = kind
+        # complete: every value is present (a required, non-nullable field)
+        self.complete = complete
+        self.blocks: list[np.ndarray] = []
+        self.vocabulary = Vocabulary() if kind == "string" else None
+        if kind == "enum":
+            self.codes = {value: code for code, value in enumerate(shape.values)}
+            self.codes.update({UNSET: -1, None: -1})
+        self.dtype, self.absent = {
+            "date": (np.int64, MISSING_DATE), "enum": (np.int32, -1), "boolean": (bool, False),
+            "number": (np.float64, np.nan), "integer": (np.float64, np.nan),
+            "string": (np.int32, None),
+        }[kind]
+
+    def add(self, values: Iterable[Any], count: int) -> None:
+        kind = self.kind
+        if not self.complete and kind in ("date", "number", "integer"):
+            values = list(values)  # read twice below: dict.get(value, value)
+        if kind == "date":
+            dates = values if self.complete else map(_STAND_INS.get, values, values)
+            converted = map(_TO_ORDINAL, dates)
+        elif kind == "enum":
+            converted = map(self.codes.__getitem__, values)
+        elif kind == "string":
+            converted = map(self.vocabulary.__getitem__, values)
+        elif self.complete:  # numbers and booleans, all present: numpy takes them as they are
+            converted = values
+        elif kind == "boolean":
+            converted = map(_BOOLEAN.__getitem__, values)
+        else:
+            converted = map(_NOT_A_NUMBER.get, values, values)
+        self.blocks.append(np.fromiter(converted, dtype=self.dtype, count=count))
+
+    def add_absent(self, count: int) -> None:
+        """A block where nobody has the fact: every value is the missing one."""
+        if self.absent is None:
+            self.add([UNSET] * count, count)
+        else:
+            self.blocks.append(np.full(count, self.absent, dtype=self.dtype))
+
+    def finish(self) -> np.ndarray:
+        if len(self.blocks) == 1:
+            return self.blocks[0]
+        return np.concatenate(self.blocks) if self.blocks else np.zeros(0, dtype=self.dtype)
 
 
-def _scalar_column(values: list[Any], shape: FieldShape | FactShape, kind: str, required: bool):
-    """(column, vocabulary or None)."""
-    if kind == "date":
-        return _dates(values, required and not getattr(shape, "nullable", True)), None
-    if kind == "enum":
-        return _codes(values, {v: i for i, v in enumerate(shape.values)}), None
-    if kind == "boolean":
-        return np.fromiter(map(_BOOLEAN.__getitem__, values), dtype=bool, count=len(values)), None
-    if kind in ("number", "integer"):
-        return _numbers(values), None
-    return _factorize(values)
+class _ScalarFact:
+    def __init__(self, name: str, shape: FactShape):
+        self.name = name
+        self.get = attrgetter(name)
+        self.column = _Column(shape, shape.kind, complete=False)
+
+    def add(self, block: Sequence[Any], first: int) -> None:
+        values = list(map(self.get, block))
+        if values[0] is UNSET and values.count(UNSET) == len(values):
+            self.column.add_absent(len(values))
+        else:
+            self.column.add(values, len(values))
+
+    def finish(self, columns: FactColumns) -> None:
+        columns.scalars[self.name] = self.column.finish()
+
+
+class _ListFact:
+    """A list fact (records or a list of categories): flat item columns and their owners."""
+
+    def __init__(self, name: str, shape: FactShape, field_names: set[str]):
+        self.name = name
+        self.get = attrgetter(name)
+        self.owners: list[np.ndarray] = []
+        if shape.kind == "enum_list":
+            self.fields = {"value": (None, _Column(shape, "enum", complete=True))}
+        else:
+            self.fields = {}
+            for field_name in sorted(field_names):
+                field_shape = shape.fields[field_name]
+                complete = field_shape.required and not field_shape.nullable
+                self.fields[field_name] = (
+                    attrgetter(field_name), _Column(field_shape, field_shape.kind, complete)
+                )
+
+    def add(self, block: Sequence[Any], first: int) -> None:
+        lists = list(map(self.get, block))
+        if not any(lists):
+            return
+        items: list[Any] = []
+        deque(map(items.extend, lists), maxlen=0)  # flattens faster than chain.from_iterable
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        self.owners.append(np.repeat(np.arange(first, first + len(lists), dtype=np.int64), lengths))
+        for get, column in self.fields.values():
+            column.add(items if get is None else map(get, items), len(items))
+
+    def finish(self, columns: FactColumns) -> None:
+        owner = np.concatenate(self.owners) if self.owners else np.zeros(0, dtype=np.int64)
+        items = Items(owner=owner)
+        for field_name, (_, column) in self.fields.items():
+            items.fields[field_name] = column.finish()
+            if column.vocabulary is not None:
+                items.vocabularies[field_name] = column.vocabulary
+        columns.items[self.name] = items
 
 
 def load_columns(
-    facts: Sequence[Any], needs: dict[str, set[str]], shapes: dict[str, FactShape]
+    facts: Sequence[Any], needs: dict[str, set[str]], shapes: dict[str, FactShape],
+    chunk: int = CHUNK,
 ) -> FactColumns:
     """Facts structs → columns; needs maps each fact read to the item fields read."""
+    loaders = [
+        _ListFact(name, shapes[name], needs[name]) if shapes[name].is_list
+        else _ScalarFact(name, shapes[name])
+        for name in sorted(needs)
+    ]
+    for first in range(0, len(facts), chunk):
+        block = facts[first:first + chunk]
+        for loader in loaders:
+            loader.add(block, first)
     columns = FactColumns(size=len(facts))
-    for name in sorted(needs):
-        shape = shapes[name]
-        values = list(map(attrgetter(name), facts))
-        if shape.kind in ("records", "enum_list"):
-            flat = list(chain.from_iterable(values))
-            if flat:
-                lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-                owner = np.repeat(np.arange(len(values), dtype=np.int64), lengths)
-            else:
-                owner = np.zeros(0, dtype=np.int64)
-            items = Items(owner=owner)
-            if shape.kind == "enum_list":
-                items.fields["value"] = _codes(flat, {v: i for i, v in enumerate(shape.values)})
-            for field_name in sorted(needs[name]) if shape.kind == "records" else ():
-                field_shape = shape.fields[field_name]
-                column, vocabulary = _scalar_column(
-                    list(map(attrgetter(field_name), flat)), field_shape, field_shape.kind,
-                    field_shape.required,
-                )
-                items.fields[field_name] = column
-                if vocabulary is not None:
-                    items.vocabularies[field_name] = vocabulary
-            columns.items[name] = items
-        else:
-            columns.scalars[name], _ = _scalar_column(values, shape, shape.kind, False)
+    for loader in loaders:
+        loader.finish(columns)
     return columns

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from tierpoints import clock
 from tierpoints.engine.chain import BatchScores, CompiledChain
 from tierpoints.engine.columns import FactColumns, load_columns
 from tierpoints.engine.facts import FactsModel
@@ -42,7 +43,7 @@ class Engine:
         return self.facts.validate(facts)
 
     def score(self, facts: Any, at: str, as_of: dt.date | None = None) -> ScoreResult:
-        as_of = as_of or dt.date.today()
+        as_of = as_of or clock.today()
         return self.chain(at, as_of).single(self.validate(facts), as_of)
 
     def load_batch(self, facts: Sequence[Any], at: str, as_of: dt.date) -> FactColumns:
@@ -53,6 +54,6 @@ class Engine:
         return self.chain(at, as_of).batch(columns, as_of)
 
     def score_batch(self, facts: Sequence[Any], at: str, as_of: dt.date | None = None) -> BatchScores:
-        as_of = as_of or dt.date.today()
+        as_of = as_of or clock.today()
         validated = [self.validate(f) for f in facts]
         return self.score_columns(self.load_batch(validated, at, as_of), at, as_of)

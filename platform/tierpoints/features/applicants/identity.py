@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 
+from tierpoints import clock
 from tierpoints.features.applicants.errors import ApplicantDataError
 
 _SHAPE = re.compile(r"[1-9]\d{16}[\dX]")
@@ -34,7 +35,7 @@ def normalise(number: str, pointer: str = "/identity_number") -> str:
         born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise ApplicantDataError(pointer, "characters 7-14 are not a real birth date (YYYYMMDD)") from None
-    if born > dt.date.today() or born.year < 1900:
+    if born > clock.today() or born.year < 1900:
         raise ApplicantDataError(pointer, "characters 7-14 are not a plausible birth date")
     if value[17] != check_digit(value[:17]):
         raise ApplicantDataError(pointer, "the check digit (character 18) does not match: mistyped?")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tierpoints import audit
+from tierpoints import audit, clock
 from tierpoints.features.applicants import fields
 from tierpoints.features.applicants.errors import ApplicantDataError
 from tierpoints.features.applicants.permits import SUSPENDED, TERMINATED, next_status, validity
@@ -31,7 +31,7 @@ async def permit_detail(record: ApplicantRecord, as_of: dt.date | None = None) -
     since = await suspended_since(permit["id"]) if permit["status"] == SUSPENDED else None
     return PermitDetail(
         applicant=record.id, number=permit["number"], tenant=permit["tenant"], status=permit["status"],
-        validity=validity(permit["status"], since, as_of or dt.date.today()),
+        validity=validity(permit["status"], since, as_of or clock.today()),
         issued_on=permit["issued_on"], updated_at=permit["updated_at"],
         history=[PermitEventView(at=e["at"], action=e["action"], status=e["status"],
                                  from_tenant=e["from_tenant"], to_tenant=e["to_tenant"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tierpoints import clock
 from tierpoints.features.applicants.errors import PermitStateError
 
 VALID, SUSPENDED, TERMINATED = "valid", "suspended", "terminated"
@@ -29,7 +30,7 @@ def next_status(action: str, status: str, suspended_since: dt.date | None = None
     allowed, to = TRANSITIONS[action]
     if status not in allowed:
         raise PermitStateError(action, status, allowed)
-    if action == "restore" and validity(status, suspended_since, today or dt.date.today()) == "void":
+    if action == "restore" and validity(status, suspended_since, today or clock.today()) == "void":
         raise PermitStateError(action, f"{status} (for {SUSPENSION_VOIDS_AFTER_YEARS} years: void)")
     return to or status
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tierpoints import clock
 from tierpoints.features.applicants.errors import ApplicantDataError
 from tierpoints.features.applicants.permit_actions import suspended_since
 from tierpoints.features.applicants.permits import SUSPENDED, validity
@@ -25,7 +26,7 @@ async def recognised_score(runtime: Runtime, actor: Actor, applicant_id: int, at
     at = at or permit["tenant"]
     if at not in runtime.catalog.tenants:
         raise ApplicantDataError("/at", f"unknown tenant {at!r} (tenants: {', '.join(sorted(runtime.catalog.tenants))})")
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     facts = (await latest_facts([applicant_id])).get(applicant_id)
     result = score_applicant(runtime, facts, at, as_of)
     since = await suspended_since(permit["id"]) if permit["status"] == SUSPENDED else None

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from tierpoints import audit
+from tierpoints import audit, clock
 from tierpoints.features.applicants import fields, identity
 from tierpoints.features.applicants.errors import ApplicantConflict, ApplicantDataError
 from tierpoints.features.applicants.permits import VALID
@@ -39,7 +39,7 @@ async def register(runtime: Runtime, actor: str, tenant: str, data: NewApplicant
     number = identity.normalise(data.identity_number)
     permit_number = fields.text(data.permit_number, "/permit_number", PERMIT_NUMBER_LENGTH)
     account = fields.username(data.account, "/account") if data.account is not None else None
-    if data.issued_on > dt.date.today():
+    if data.issued_on > clock.today():
         raise ApplicantDataError("/issued_on", "a permit cannot be issued in the future")
     digest, masked = identity.lookup_digest(number, runtime.settings.secret), identity.mask(number)
     now = dt.datetime.now(dt.UTC)

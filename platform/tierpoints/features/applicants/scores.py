@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from tierpoints import clock
 from tierpoints.engine.chain import CompiledChain
 from tierpoints.engine.facts import FactsError
 from tierpoints.engine.results import ScoreResult
@@ -62,7 +63,7 @@ async def recompute_scores(
 
     Applicants without facts score as empty facts. A tenant with no indicator set in force
     on `as_of`, or stored facts that no longer validate, are logged and skipped."""
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     engine = runtime.engine  # read once: publishing may swap it meanwhile
     query = ResidencePermit.select(ResidencePermit.applicant, ResidencePermit.tenant).where(
         ResidencePermit.status.is_in(list(SCORED_STATUSES)))
@@ -143,7 +144,7 @@ async def forget_score(applicant_id: int) -> None:
 
 def score_applicant(runtime: Runtime, facts: bytes | dict | None, at: str, as_of: dt.date | None = None) -> ScoreResult:
     """The explained single path: every indicator with its reason, as `at` sees the applicant."""
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     return runtime.engine.score(facts if facts is not None else b"{}", at=at, as_of=as_of)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from tierpoints import audit
+from tierpoints import audit, clock
 from tierpoints.features.applicants.scores import recompute_scores
 from tierpoints.features.publishing import versions
 from tierpoints.features.publishing.errors import (
@@ -112,7 +112,7 @@ async def create_draft(actor: str, tenant: str, document: dict[str, Any]) -> dic
             _require_tenant(tenant, document)
             content, origin = document, "document"
         else:
-            content = await versions.content_in_force(tenant, dt.date.today())
+            content = await versions.content_in_force(tenant, clock.today())
             origin = f"copy of the version of {content.get('effective_from')}"
         row = await versions.insert_draft(tenant, content, actor)
         await audit.record(actor, tenant, "indicator_set.draft_created", f"indicator_set/{row['id']}",
@@ -168,7 +168,7 @@ async def publish_draft(actor: str, tenant: str, draft_id: int, effective_from: 
         row = await _draft(tenant, draft_id, lock=True)
         _still_draft(row)
         seen = row["revision"] if if_match is None else parse_if_match(if_match)
-        if effective_from < dt.date.today():
+        if effective_from < clock.today():
             raise InvalidDraft(f"effective_from {effective_from} is in the past: publish from today or later",
                                [{"pointer": "/effective_from", "message": "must not be in the past"}])
         taken = await versions.published_on(tenant, effective_from)

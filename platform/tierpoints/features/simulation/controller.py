@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
+from tierpoints import clock
 from tierpoints.engine import Engine, ScoreResult
 from tierpoints.features.simulation.schemas import TenantView, TierIndicators
 from tierpoints.features.simulation.service import chain_indicators, tenant_views
@@ -31,7 +32,7 @@ class SimulationController(Controller):
 
     @get("/{tenant_id:str}/indicators", summary="The indicator chain a tenant recognises, as of a date")
     async def indicators(self, engine: EngineDep, tenant_id: TenantId, as_of: AsOf = None) -> list[TierIndicators]:
-        return chain_indicators(engine.catalog, tenant_id, as_of or dt.date.today())
+        return chain_indicators(engine.catalog, tenant_id, as_of or clock.today())
 
     @post(
         "/{tenant_id:str}/simulate", status_code=200,
@@ -44,4 +45,4 @@ class SimulationController(Controller):
     ) -> ScoreResult:
         engine.catalog.tenant(tenant_id)  # 404 before looking at the body
         body = await request.body()
-        return engine.score(body, at=tenant_id, as_of=as_of or dt.date.today())
+        return engine.score(body, at=tenant_id, as_of=as_of or clock.today())
