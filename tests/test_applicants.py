@@ -132,7 +132,8 @@ async def test_move_within_the_city_keeps_the_city_points_and_drops_the_county_o
     assert before["result"]["total"] == 114.5
     assert tiers(before) == {"zhejiang": 72.5, "ningbo": 28, "xiangshan": 14}
     moved = await platform.client.post(f"{url}/permit/move", headers=ningbo,
-                                       json={"to_tenant": "ningbo", "reason": "moved to Haishu"})
+                                       json={"to_tenant": "ningbo", "reason": "moved to Haishu",
+                                             "permit_number": applicant["permit"]["number"]})
     assert moved.status_code == 200, moved.text
     after = (await platform.client.get(f"{url}/score", headers=ningbo, params={"as_of": AS_OF})).json()
     assert after["at"] == "ningbo" and after["permit_tenant"] == "ningbo"
@@ -149,9 +150,15 @@ async def test_move_to_another_city_keeps_only_the_provincial_points(platform):
     applicant = await register(platform, office)
     await record_example_facts(platform, applicant["id"])
     url = f"/api/v1/applicants/{applicant['id']}"
-    refused = await platform.client.post(f"{url}/permit/move", headers=office, json={"to_tenant": "hangzhou"})
+    number = applicant["permit"]["number"]
+    refused = await platform.client.post(f"{url}/permit/move", headers=office,
+                                         json={"to_tenant": "hangzhou", "permit_number": number})
     assert refused.status_code == 403  # the destination's office takes the permit over
-    moved = await platform.client.post(f"{url}/permit/move", headers=hangzhou, json={"to_tenant": "hangzhou"})
+    unproven = await platform.client.post(f"{url}/permit/move", headers=hangzhou,
+                                          json={"to_tenant": "hangzhou", "permit_number": "ZJ-guessed"})
+    assert unproven.status_code == 422 and unproven.json()["errors"][0]["pointer"] == "/permit_number"
+    moved = await platform.client.post(f"{url}/permit/move", headers=hangzhou,
+                                       json={"to_tenant": "hangzhou", "permit_number": number})
     assert moved.status_code == 200, moved.text
     score = (await platform.client.get(f"{url}/score", headers=hangzhou, params={"as_of": AS_OF})).json()
     assert tiers(score) == {"zhejiang": 72.5, "hangzhou": 56} and score["result"]["total"] == 128.5
@@ -164,17 +171,21 @@ async def test_moving_keeps_the_permit_history(platform):
     hangzhou = await platform.account("hz_city", "migrant_office_city", "hangzhou")
     applicant = await register(platform, office)
     url = f"/api/v1/applicants/{applicant['id']}/permit"
-    assert (await platform.client.post(f"{url}/move", headers=ningbo, json={"to_tenant": "ningbo"})).status_code == 200
-    assert (await platform.client.post(f"{url}/move", headers=hangzhou,
-                                       json={"to_tenant": "hangzhou", "reason": "new job"})).status_code == 200
+    number = applicant["permit"]["number"]
+    assert (await platform.client.post(f"{url}/move", headers=ningbo,
+                                       json={"to_tenant": "ningbo", "permit_number": number})).status_code == 200
+    assert (await platform.client.post(f"{url}/move", headers=hangzhou, json={
+        "to_tenant": "hangzhou", "reason": "new job", "permit_number": number})).status_code == 200
     permit = (await platform.client.get(url, headers=hangzhou)).json()
     assert permit["tenant"] == "hangzhou"
     assert [(e["action"], e["from_tenant"], e["to_tenant"]) for e in permit["history"]] == [
         ("issued", None, "xiangshan"), ("moved", "xiangshan", "ningbo"), ("moved", "ningbo", "hangzhou")]
     assert permit["history"][-1]["reason"] == "new job"
-    again = await platform.client.post(f"{url}/move", headers=hangzhou, json={"to_tenant": "hangzhou"})
+    again = await platform.client.post(f"{url}/move", headers=hangzhou,
+                                       json={"to_tenant": "hangzhou", "permit_number": number})
     assert again.status_code == 422 and again.json()["errors"][0]["pointer"] == "/to_tenant"
-    nowhere = await platform.client.post(f"{url}/move", headers=hangzhou, json={"to_tenant": "atlantis"})
+    nowhere = await platform.client.post(f"{url}/move", headers=hangzhou,
+                                         json={"to_tenant": "atlantis", "permit_number": number})
     assert nowhere.status_code == 422 and nowhere.json()["errors"][0]["pointer"] == "/to_tenant"
 
 
@@ -197,7 +208,8 @@ async def test_a_suspended_permit_makes_the_points_temporarily_invalid(platform)
     void = (await platform.client.get(f"{url}/score", headers=office)).json()
     assert void["valid"] is False and void["validity"] == "void"
     assert await RecognisedScore.count().where(RecognisedScore.applicant == applicant["id"]).run() == 0
-    move = await platform.client.post(f"{url}/permit/move", headers=ningbo, json={"to_tenant": "ningbo"})
+    move = await platform.client.post(f"{url}/permit/move", headers=ningbo,
+                                      json={"to_tenant": "ningbo", "permit_number": applicant["permit"]["number"]})
     assert move.status_code == 409 and "terminated" in move.json()["detail"]
     restore = await platform.client.post(f"{url}/permit/restore", headers=office, json={})
     assert restore.status_code == 409 and restore.json()["state"] == "terminated"
@@ -349,7 +361,8 @@ async def test_every_change_leaves_an_audit_entry(platform):
     education = await platform.account("nb_edu", "department_reviewer", "ningbo", "education")
     applicant = await register(platform, office)
     url = f"/api/v1/applicants/{applicant['id']}"
-    await platform.client.post(f"{url}/permit/move", headers=ningbo, json={"to_tenant": "ningbo"})
+    await platform.client.post(f"{url}/permit/move", headers=ningbo,
+                               json={"to_tenant": "ningbo", "permit_number": applicant["permit"]["number"]})
     await platform.client.put(f"{url}/facts", headers=education, json={"facts": {"education": "bachelor"}})
     for action in ("suspend", "restore", "terminate"):
         assert (await platform.client.post(f"{url}/permit/{action}", headers=ningbo, json={})).status_code == 200
@@ -456,3 +469,13 @@ def test_cli_recomputes_scores_with_progress(tmp_path, monkeypatch):
     assert asyncio.run(RecognisedScore.count().run()) == 3
     unknown = runner.invoke(main, ["scores", "recompute", "--tenant", "mars"])
     assert unknown.exit_code == 2 and "mars" in unknown.output
+
+
+async def test_the_public_learns_nothing_about_which_applicants_exist(platform):
+    """Issue #3: the public sees nothing personal — not even whether an applicant id exists."""
+    office = await platform.account("xs_office", "migrant_office_district", "xiangshan")
+    applicant = await register(platform, office)
+    for applicant_id in (applicant["id"], applicant["id"] + 1000):
+        for path in ("", "/permit", "/facts", "/score"):
+            response = await platform.client.get(f"/api/v1/applicants/{applicant_id}{path}")
+            assert response.status_code == 401, (applicant_id, path)

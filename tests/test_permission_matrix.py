@@ -340,8 +340,10 @@ async def prepare(world: World, case: Case) -> Call:
     if "{applicant}" in path:
         if path.endswith("/permit/move"):  # the relation is the destination's: come from elsewhere
             source = "hangzhou" if tenant != "hangzhou" else "xiangshan"
-            url = _fill(path, applicant=await _applicant(world, case, source))
-            return Call(url, json={"to_tenant": tenant, "reason": "moved"})
+            applicant_id = await _applicant(world, case, source)
+            permit = (await load(applicant_id)).permit
+            return Call(_fill(path, applicant=applicant_id),
+                        json={"to_tenant": tenant, "reason": "moved", "permit_number": permit["number"]})
         restore = path.endswith("/permit/restore")
         url = _fill(path, applicant=await _applicant(world, case, tenant, suspended=restore))
         if path.endswith(("/permit/suspend", "/permit/restore", "/permit/terminate")):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
 
 from tierpoints.accounts.credentials import InvalidToken, token_subject
 from tierpoints.authz import PermissionDenied
@@ -43,6 +45,13 @@ async def provide_actor(request: Request, runtime: NamedDependency[Runtime]) -> 
     if not active or not active["active"]:
         raise NotAuthorizedException("the account of this token is not active")
     return Actor(username)
+
+
+def login_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: the public gets 401 before anything is looked up (no hint which ids exist)."""
+    if not connection.headers.get("authorization"):
+        raise NotAuthorizedException(
+            "log in first: POST /api/v1/auth/token, then send 'Authorization: Bearer <token>'")
 
 
 def authorize(runtime: Runtime, actor: Actor, tenant: str, obj: str, action: str) -> str:

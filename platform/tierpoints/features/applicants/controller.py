@@ -24,7 +24,7 @@ from tierpoints.features.applicants.schemas import (
     PermitNote,
     ScoreView,
 )
-from tierpoints.features.auth import Actor, authorize
+from tierpoints.features.auth import Actor, authorize, login_required
 from tierpoints.runtime import Runtime
 
 RuntimeDep = NamedDependency[Runtime]
@@ -65,6 +65,7 @@ class TenantApplicantsController(Controller):
 class ApplicantsController(Controller):
     path = "/api/v1/applicants/{applicant_id:int}"
     tags = ("applicants",)
+    guards = (login_required,)
 
     @get("/", summary="An applicant (masked identity) and their permit")
     async def read(self, applicant_id: ApplicantId, runtime: RuntimeDep, actor: ActorDep) -> ApplicantView:
@@ -79,7 +80,8 @@ class ApplicantsController(Controller):
     @post("/permit/move", status_code=200, summary="Move the permit to the tenant the holder lives in now")
     async def move(self, applicant_id: ApplicantId, data: JSONBody[PermitMove], runtime: RuntimeDep,
                    actor: ActorDep) -> PermitDetail:
-        return await permit_actions.move(runtime, actor, applicant_id, data.to_tenant, data.reason)
+        return await permit_actions.move(runtime, actor, applicant_id, data.to_tenant, data.reason,
+                                         data.permit_number)
 
     @post("/permit/suspend", status_code=200, summary="Suspend the permit: its points are temporarily invalid")
     async def suspend(self, applicant_id: ApplicantId, runtime: RuntimeDep, actor: ActorDep,

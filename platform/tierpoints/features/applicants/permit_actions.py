@@ -45,9 +45,12 @@ async def read_permit(runtime: Runtime, actor: Actor, applicant_id: int) -> Perm
     return await permit_detail(record)
 
 
-async def move(runtime: Runtime, actor: Actor, applicant_id: int, to_tenant: str, reason: str) -> PermitDetail:
+async def move(runtime: Runtime, actor: Actor, applicant_id: int, to_tenant: str, reason: str,
+               permit_number: str) -> PermitDetail:
     """The holder now lives in `to_tenant`: its migrant office (permits:manage there) takes the
-    permit over. The facts and the history stay; the score is recognised as `to_tenant` sees it."""
+    permit over. The facts and the history stay; the score is recognised as `to_tenant` sees it.
+    The office must quote the permit's number (the holder presents it), so no office can pull
+    a stranger's permit into its area by id alone."""
     if to_tenant not in runtime.catalog.tenants:
         raise ApplicantDataError("/to_tenant", f"unknown tenant {to_tenant!r} "
                                  f"(tenants: {', '.join(sorted(runtime.catalog.tenants))})")
@@ -56,6 +59,8 @@ async def move(runtime: Runtime, actor: Actor, applicant_id: int, to_tenant: str
     async with write_transaction():
         record = await load(applicant_id, lock=True)
         permit = _permit_of(record)
+        if permit_number.strip().upper() != permit["number"].upper():
+            raise ApplicantDataError("/permit_number", "does not match the holder's residence permit")
         status = next_status("move", permit["status"])
         if permit["tenant"] == to_tenant:
             raise ApplicantDataError("/to_tenant", f"the permit is in {to_tenant} already")

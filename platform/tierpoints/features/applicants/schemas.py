@@ -24,6 +24,7 @@ class IdentityQuery(msgspec.Struct, forbid_unknown_fields=True):
 
 class PermitMove(msgspec.Struct, forbid_unknown_fields=True):
     to_tenant: str
+    permit_number: str  # the holder presents their permit at the new office
     reason: str = ""
 
 
