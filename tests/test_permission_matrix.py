@@ -85,6 +85,7 @@ GET    /schema/openapi.json                                            *    *   
 GET    /api/v1/me                                                      *    *    *    *    *    *    *    *    -
 GET    /api/v1/tenants/{tenant}/accounts                               oc   oc   o    -    -    -    -    -    -
 POST   /api/v1/tenants/{tenant}/accounts                               oc   oc   o    -    -    -    -    -    -
+GET    /api/v1/tenants/{tenant}/audit                                  oc   oc   o    -    -    -    -    -    -
 GET    /api/v1/tenants/{tenant}/indicator-sets                         *    *    *    *    *    *    *    *    *
 POST   /api/v1/tenants/{tenant}/indicator-sets/drafts                  o    o    o    -    -    -    -    -    -
 GET    /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}          oc   oc   o    -    -    -    -    -    -

@@ -13,13 +13,15 @@ from tierpoints.features.applicants.controller import (
     ApplicantsController,
     TenantApplicantsController,
 )
+from tierpoints.features.audit import AuditController
 from tierpoints.features.auth import provide_actor
 from tierpoints.features.publishing import PublishingController
 from tierpoints.features.simulation import SimulationController
 from tierpoints.problems import EXCEPTION_HANDLERS
 from tierpoints.runtime import Runtime
 
-CONTROLLERS = [SimulationController, AuthController, AccountsController, PublishingController,
+CONTROLLERS = [SimulationController, AuthController, AccountsController, AuditController,
+               PublishingController,
                TenantApplicantsController, ApplicantsController]
 
 
