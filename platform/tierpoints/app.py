@@ -13,6 +13,12 @@ from tierpoints.features.applicants.controller import (
     ApplicantsController,
     TenantApplicantsController,
 )
+from tierpoints.features.applications.controller import (
+    ApplicantApplicationsController,
+    ApplicationItemsController,
+    ApplicationsController,
+    ReviewQueueController,
+)
 from tierpoints.features.audit import AuditController
 from tierpoints.features.auth import provide_actor
 from tierpoints.features.publishing import PublishingController
@@ -22,7 +28,8 @@ from tierpoints.runtime import Runtime
 
 CONTROLLERS = [SimulationController, AuthController, AccountsController, AuditController,
                PublishingController,
-               TenantApplicantsController, ApplicantsController]
+               TenantApplicantsController, ApplicantsController, ApplicantApplicationsController,
+               ApplicationsController, ApplicationItemsController, ReviewQueueController]
 
 
 def create_app(runtime: Runtime) -> Litestar:

@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from tierpoints.accounts.service import AccountError
 from tierpoints.authz import PermissionDenied
+from tierpoints.calendar.working_days import CalendarDataMissing
 from tierpoints.engine.facts import FactsError, FactsSyntaxError
 from tierpoints.features.applicants.errors import (
     ApplicantConflict,
@@ -18,6 +19,7 @@ from tierpoints.features.applicants.errors import (
     FactNotAllowed,
     PermitStateError,
 )
+from tierpoints.features.applications.errors import ApplicationError
 from tierpoints.features.publishing.errors import PublishingError
 from tierpoints.packs.catalog import NotInForce, UnknownTenant
 
@@ -77,6 +79,16 @@ def _applicant_error(request: Request, error: Exception) -> Response:
                    errors=[{"pointer": error.pointer, "message": error.message}])
 
 
+def _application(request: Request, error: ApplicationError) -> Response:
+    """404 unknown application or item, 409 a state that forbids the action (naming it) or a
+    late request (naming the deadline), 422 bad data (naming the field)."""
+    return problem(request, error.status, error.title, error.detail, **error.extra)
+
+
+def _calendar(request: Request, error: CalendarDataMissing) -> Response:
+    return problem(request, 503, "Working days cannot be counted", str(error), day=error.day.isoformat())
+
+
 def _validation(request: Request, error: ValidationException) -> Response:
     errors = [
         {"pointer": f"/{item.get('key')}" if item.get("key") else "", "source": item.get("source"),
@@ -112,6 +124,8 @@ EXCEPTION_HANDLERS = {
     ApplicantConflict: _applicant_error,
     FactNotAllowed: _applicant_error,
     ApplicantDataError: _applicant_error,
+    ApplicationError: _application,
+    CalendarDataMissing: _calendar,
     ValidationException: _validation,
     HTTPException: _http,
     Exception: _unexpected,

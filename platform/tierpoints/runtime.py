@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from tierpoints.accounts.service import all_grants
 from tierpoints.authz import Authorizer
@@ -26,6 +27,8 @@ class Runtime:
     catalog: PolicyCatalog
     engine: Engine
     authorizer: Authorizer
+    # sends the notification outbox (features/applications/notifications.py); None: the log
+    sender: Any = None
 
     def use_catalog(self, catalog: PolicyCatalog) -> None:
         """Swap in newly published policy (grants stay; the decision cache is cleared)."""

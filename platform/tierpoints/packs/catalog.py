@@ -13,7 +13,16 @@ import msgspec
 from tierpoints import paths
 from tierpoints.packs import checks
 from tierpoints.packs.facts_shapes import FactShape, UnsupportedFactSchema, fact_shapes
-from tierpoints.packs.models import IndicatorSet, Role, RoleSet, TenantManifest, simple_rules
+from tierpoints.packs.models import (
+    WORKFLOW_NUMBERS,
+    IndicatorSet,
+    Role,
+    RoleSet,
+    TenantManifest,
+    Workflow,
+    WorkflowNumber,
+    simple_rules,
+)
 from tierpoints.packs.problems import PackError, Problem
 from tierpoints.packs.schema_validation import PolicySchemas
 from tierpoints.packs.sources import INDICATORS, PackSource, Read, display, folder_packs
@@ -25,6 +34,13 @@ class UnknownTenant(LookupError):
     def __init__(self, tenant: str, known: Iterable[str]):
         self.tenant = tenant
         super().__init__(f"unknown tenant {tenant!r} (known: {', '.join(sorted(known))})")
+
+
+class NoWorkflowNumber(LookupError):
+    def __init__(self, tenant: str, name: str):
+        self.tenant, self.name = tenant, name
+        super().__init__(f"no tenant in the chain of {tenant!r} declares the workflow number {name!r} "
+                         "(tenants/<id>/workflow.yaml)")
 
 
 class NotInForce(LookupError):
@@ -42,6 +58,7 @@ class PolicyCatalog:
     facts: dict[str, FactShape]
     schemas: PolicySchemas
     roles: dict[str, list[Role]] = field(default_factory=dict)  # per declaring tenant
+    workflows: dict[str, Workflow] = field(default_factory=dict)  # per declaring tenant
     _dates: dict[str, list[dt.date]] = field(default_factory=dict)
 
     def roles_for(self, tenant_id: str) -> dict[str, Role]:
@@ -53,6 +70,25 @@ class PolicyCatalog:
             for role in self.roles.get(ancestor, [])
             if tier in role.assignable_in
         }
+
+    def workflow_number(self, tenant_id: str, name: str) -> WorkflowNumber:
+        """A workflow number as it holds in a tenant: its own, else the nearest ancestor's."""
+        self.tenant(tenant_id)
+        for ancestor in reversed(self.tree.chain(tenant_id)):
+            number = self.workflows.get(ancestor, Workflow(numbers={})).numbers.get(name)
+            if number is not None:
+                return number
+        raise NoWorkflowNumber(tenant_id, name)
+
+    def workflow_for(self, tenant_id: str) -> dict[str, WorkflowNumber]:
+        """Every workflow number that holds in a tenant (those no tenant declares are absent)."""
+        found = {}
+        for name in WORKFLOW_NUMBERS:
+            try:
+                found[name] = self.workflow_number(tenant_id, name)
+            except NoWorkflowNumber:
+                pass
+        return found
 
     def all_roles(self) -> dict[str, Role]:
         return {role.id: role for roles in self.roles.values() for role in roles}
@@ -132,11 +168,15 @@ class _Loader:
         sets: dict[str, list[tuple[str, IndicatorSet]]] = {}
         # Every pack's sets, even when its manifest failed: report all problems at once.
         role_sets: dict[str, tuple[RoleSet, str]] = {}
+        workflows: dict[str, tuple[Workflow, str]] = {}
         for tenant, pack in packs.items():
             sets[tenant] = self._read_sets(pack)
             role_set = self._read_roles(pack)
             if role_set is not None:
                 role_sets[tenant] = role_set
+            workflow = self._read_workflow(pack)
+            if workflow is not None:
+                workflows[tenant] = workflow
         self._report(checks.check_tree(manifests, manifest_files))
         self._report(checks.check_places(manifests, manifest_files))
         tree_ok = not any(p.pointer == "/parent" for p in self.problems)
@@ -170,6 +210,10 @@ class _Loader:
                 for role in (role_sets[ancestor][0].roles if ancestor in role_sets else [])
             }
             self._report(checks.check_roles(tenant, role_set, file, ancestor_roles, manifests[tenant].tier))
+        if workflows and tree is not None:
+            self._report(checks.check_workflows(
+                {t: set(w.numbers) for t, (w, _) in workflows.items()},
+                {t: f for t, (_, f) in workflows.items()}, manifest_files, tree, WORKFLOW_NUMBERS))
         if self.problems:
             raise PackError(self.problems)
         ordered = {
@@ -183,6 +227,11 @@ class _Loader:
         return PolicyCatalog(
             tenants=manifests, indicator_sets=ordered, tree=tree, facts=facts, schemas=self.schemas,
             roles=roles,
+            workflows={
+                tenant: Workflow(numbers={name: msgspec.structs.replace(number, tenant=tenant)
+                                          for name, number in workflow.numbers.items()})
+                for tenant, (workflow, _) in workflows.items()
+            },
             _dates={t: [s.effective_from for s in v] for t, v in ordered.items()},
         )
 
@@ -227,6 +276,15 @@ class _Loader:
         if source is None:
             return None
         return msgspec.convert(source.data, RoleSet), source.path
+
+    def _read_workflow(self, pack: PackSource) -> tuple[Workflow, str] | None:
+        document = pack.workflow()
+        if document is None:
+            return None  # a pack need not declare workflow numbers: it inherits its parents'
+        source = self._read(document, "workflow")
+        if source is None:
+            return None
+        return msgspec.convert(source.data, Workflow), source.path
 
     def _read(self, document: Read, schema: str) -> SourceDocument | None:
         if isinstance(document, Problem):

@@ -238,3 +238,19 @@ def check_roles(tenant: str, role_set, file: str, ancestor_roles: dict[str, str]
                 f"{tier} {tenant!r} declares {role.id!r} but it could only be held above it "
                 f"({', '.join(role.assignable_in)})"
             )
+
+
+def check_workflows(declared: dict[str, set[str]], files: dict[str, str], manifest_files: dict[str, str],
+                    tree, names: tuple[str, ...]) -> Iterator[Finding]:
+    """Once any pack declares workflow numbers, every tenant must find each number in its chain
+    (the province's workflow.yaml declares them all; below, a tenant declares what it changes)."""
+    for tenant in sorted(manifest_files):
+        chain = tree.chain(tenant)
+        missing = [name for name in names if not any(name in declared.get(t, ()) for t in chain)]
+        if missing:
+            root = chain[0]
+            file = files.get(root) or manifest_files[root]
+            yield file, "/numbers" if root in files else "", (
+                f"{tenant!r} finds no {', '.join(missing)} in its chain ({' > '.join(chain)}): "
+                f"declare {'it' if len(missing) == 1 else 'them'} in {root}'s workflow.yaml"
+            )

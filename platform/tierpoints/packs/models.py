@@ -145,3 +145,28 @@ class Role(msgspec.Struct, frozen=True, kw_only=True):
 
 class RoleSet(msgspec.Struct, frozen=True, kw_only=True):
     roles: list[Role]
+
+
+class WorkflowNumber(msgspec.Struct, frozen=True, kw_only=True):
+    """One deadline or window of the application workflow, in Chinese working days."""
+
+    working_days: int
+    source: Source
+    values: Literal["published", "illustrative"]
+    note: str = ""
+    tenant: str = ""  # the tenant that declares it
+
+    def rule(self, name: str) -> str:
+        """How a deadline derived from it is explained, e.g. on an item's due date."""
+        marker = " [illustrative]" if self.values == "illustrative" else ""
+        note = f"; {self.note}" if self.note else ""
+        return (f"{name}: {self.working_days} working days ({self.tenant} workflow; "
+                f"{self.source.document}, {self.source.clause}{note}){marker}")
+
+
+WORKFLOW_NUMBERS = ("department_review", "result_lookup", "objection_window", "objection_answer",
+                    "review_request_window", "review_answer")
+
+
+class Workflow(msgspec.Struct, frozen=True, kw_only=True):
+    numbers: dict[str, WorkflowNumber]

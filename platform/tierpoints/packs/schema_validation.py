@@ -18,6 +18,7 @@ SCHEMA_FILES = {
     "indicator-set": "indicator-set.schema.json",
     "facts": "facts.schema.json",
     "roles": "roles.schema.json",
+    "workflow": "workflow.schema.json",
 }
 
 

@@ -14,6 +14,7 @@ from tierpoints.packs.yaml_source import SourceDocument, YamlSyntaxError, read_y
 MANIFEST = "tenant.yaml"
 INDICATORS = "indicators"
 ROLES = "roles.yaml"
+WORKFLOW = "workflow.yaml"
 
 # A document, or the problem that stopped it being read.
 Read = SourceDocument | Problem
@@ -50,6 +51,10 @@ class PackSource:
     def roles(self) -> Read | None:
         raise NotImplementedError
 
+    def workflow(self) -> Read | None:
+        """The workflow numbers it declares (None: all inherited)."""
+        raise NotImplementedError
+
     def sibling(self, tenant: str) -> PackSource | None:
         """Where to find a parent that was not asked for (folders: the sibling folder)."""
         return None
@@ -79,6 +84,10 @@ class FolderPack(PackSource):
         path = self.path / ROLES
         return _read_file(path) if path.exists() else None
 
+    def workflow(self) -> Read | None:
+        path = self.path / WORKFLOW
+        return _read_file(path) if path.exists() else None
+
     def sibling(self, tenant: str) -> PackSource | None:
         folder = self.path.parent / tenant
         return FolderPack(folder) if (folder / MANIFEST).exists() else None
@@ -92,6 +101,7 @@ class DocumentPack(PackSource):
     manifest_data: Any
     sets: dict[str, Any] = field(default_factory=dict)  # effective date → document
     roles_data: Any = None
+    workflow_data: Any = None
     origin: str = "database"
 
     @property
@@ -110,6 +120,9 @@ class DocumentPack(PackSource):
 
     def roles(self) -> Read | None:
         return None if self.roles_data is None else self._document(ROLES, self.roles_data)
+
+    def workflow(self) -> Read | None:
+        return None if self.workflow_data is None else self._document(WORKFLOW, self.workflow_data)
 
 
 def folder_packs(directory: Path) -> list[FolderPack]:

@@ -48,17 +48,19 @@ async def sync_packs(catalog: PolicyCatalog, packs: list[FolderPack], actor: str
             manifest_json = to_json(pack.manifest().data)
             roles = pack.roles()
             roles_json = None if roles is None else to_json(roles.data)
+            workflow = pack.workflow()
+            workflow_json = None if workflow is None else to_json(workflow.data)
             row = await TenantRecord.objects().where(TenantRecord.code == tenant_id).first().run()
             values = {
                 "name_zh": manifest.name.zh, "name_en": manifest.name.en, "tier": manifest.tier,
                 "parent": manifest.parent, "cap": manifest.cap, "manifest": manifest_json,
-                "roles": roles_json, "synced_at": now,
+                "roles": roles_json, "workflow": workflow_json, "synced_at": now,
             }
             if row is None:
                 await TenantRecord(code=tenant_id, **values).save().run()
                 report.tenants_added.append(tenant_id)
                 await audit.record(actor, tenant_id, "tenant.synced", f"tenant/{tenant_id}", {"new": True})
-            elif (row.manifest, row.roles) != (manifest_json, roles_json):
+            elif (row.manifest, row.roles, row.workflow) != (manifest_json, roles_json, workflow_json):
                 await TenantRecord.update(values).where(TenantRecord.id == row.id).run()
                 report.tenants_updated.append(tenant_id)
                 await audit.record(actor, tenant_id, "tenant.synced", f"tenant/{tenant_id}", {"new": False})
@@ -104,6 +106,7 @@ async def database_packs() -> list[DocumentPack]:
             tenant=row["code"], manifest_data=msgspec.json.decode(row["manifest"]),
             sets=sets.get(row["code"], {}),
             roles_data=None if row["roles"] is None else msgspec.json.decode(row["roles"]),
+            workflow_data=None if row["workflow"] is None else msgspec.json.decode(row["workflow"]),
         )
         for row in tenants
     ]

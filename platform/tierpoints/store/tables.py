@@ -28,6 +28,7 @@ class TenantRecord(Table, tablename="tenant"):
     cap = Real()
     manifest = Text()  # the manifest as JSON
     roles = Text(null=True, default=None)  # the roles it declares, as JSON (none: inherits)
+    workflow = Text(null=True, default=None)  # its workflow numbers, as JSON (none: inherits)
     synced_at = Timestamptz()
 
 
@@ -121,6 +122,93 @@ class RecognisedScore(Table, tablename="recognised_score"):
     computed_at = Timestamptz()
 
 
+class Application(Table, tablename="application"):
+    """A points application (Hangzhou rules §12-§18): accepted at once with a unique number."""
+
+    applicant = ForeignKey(references=Applicant, null=False, on_delete=OnDelete.restrict, index=True)
+    tenant = Varchar(length=64, index=True)  # the permit's tenant when accepted: the jurisdiction
+    status = Varchar(length=24, index=True)  # features/applications/states.py
+    acceptance_number = Varchar(length=64, unique=True)
+    idempotency_key = Varchar(length=300, null=True, default=None, unique=True)  # caller + key
+    request_digest = Varchar(length=64, default="")  # of the request the key was first used with
+    channel = Varchar(length=16)  # online | window
+    accepted_by = Varchar(length=100)
+    agent_name = Varchar(length=200, null=True, default=None)
+    agent_relationship = Varchar(length=32, null=True, default=None)
+    agent_proof = Text(null=True, default=None)
+    declarations = Text()  # deduction and veto circumstances the applicant declared, as JSON
+    accepted_on = Date()
+    accepted_at = Timestamptz()
+    lookup_from = Date()  # the result can be looked up from this day
+    lookup_rule = Text()
+    updated_at = Timestamptz()
+
+
+class ApplicationItem(Table, tablename="application_item"):
+    """One claimed fact, routed to the department that verifies it, due by a working-day deadline."""
+
+    application = ForeignKey(references=Application, null=False, on_delete=OnDelete.restrict, index=True)
+    tenant = Varchar(length=64, index=True)  # the jurisdiction whose department reviews it
+    fact = Varchar(length=64)
+    claimed = Text()  # the claimed value, as JSON
+    evidence = Text()  # the materials named for it, as JSON
+    declared = Boolean(default=False)  # a deduction or veto circumstance the applicant declared
+    department = Varchar(length=64, index=True)
+    status = Varchar(length=16, index=True)  # pending | approved | rejected
+    due = Date()
+    due_rule = Text()
+    decided_by = Varchar(length=100, null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    corrected = Text(null=True, default=None)  # the value approved instead of the claimed one, as JSON
+    reason = Text(default="")
+
+
+class Determination(Table, tablename="determination"):
+    """The points determined for an application; a later one supersedes it, both are kept."""
+
+    application = ForeignKey(references=Application, null=False, on_delete=OnDelete.restrict, index=True)
+    tenant = Varchar(length=64)
+    as_of = Date()
+    total = Real()
+    vetoed = Boolean()
+    result = Text()  # the engine's result JSON
+    facts_revision = Integer()
+    occasion = Varchar(length=32)  # determination | objection | review
+    determined_by = Varchar(length=100)
+    determined_at = Timestamptz()
+    superseded_by = Integer(null=True, default=None)  # the id of the determination replacing it
+
+
+class Objection(Table, tablename="objection"):
+    """An objection to the district office, or a review request to the city office (§17)."""
+
+    application = ForeignKey(references=Application, null=False, on_delete=OnDelete.restrict, index=True)
+    stage = Varchar(length=16)  # objection | review
+    status = Varchar(length=16)  # open | answered
+    grounds = Text()
+    filed_by = Varchar(length=100)
+    filed_on = Date()
+    filed_at = Timestamptz()
+    due = Date()
+    due_rule = Text()
+    answer = Text(null=True, default=None)
+    answered_by = Varchar(length=100, null=True, default=None)
+    answered_on = Date(null=True, default=None)
+    answered_at = Timestamptz(null=True, default=None)
+
+
+class Notification(Table, tablename="notification"):
+    """The outbox: written with the change it reports, sent afterwards by the configured sender."""
+
+    recipient = Varchar(length=200)
+    subject = Varchar(length=200)  # what it is about, e.g. application/12
+    message = Text()
+    status = Varchar(length=16, index=True)  # pending | sent | failed
+    attempts = Integer(default=0)
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+
+
 class AuditEntry(Table, tablename="audit_entry"):
     """Append-only; each entry's hash covers its content and the previous entry's hash."""
 
@@ -136,5 +224,6 @@ class AuditEntry(Table, tablename="audit_entry"):
 
 ALL_TABLES: tuple[type[Table], ...] = (
     TenantRecord, IndicatorSetVersion, Account, RoleAssignment, Applicant, ResidencePermit,
-    PermitEvent, ApplicantFacts, RecognisedScore, AuditEntry,
+    PermitEvent, ApplicantFacts, RecognisedScore, Application, ApplicationItem, Determination,
+    Objection, Notification, AuditEntry,
 )

@@ -67,24 +67,33 @@ async def record_facts(runtime: Runtime, actor: Actor, applicant_id: int, facts:
             raise FactNotAllowed(username, tenant or "(no permit)", name, departments_of(runtime, name))
     _validate(runtime, {k: v for k, v in facts.items() if v is not None})
     async with write_transaction():
-        record = await load(applicant_id, lock=True)  # one revision at a time per applicant
-        if record.permit is None or record.permit["status"] not in RECORDS_FACTS:
-            raise PermitStateError("record facts for", record.permit["status"] if record.permit else "missing",
-                                   RECORDS_FACTS)
-        latest = await latest_revision(applicant_id)
-        merged = msgspec.json.decode(latest["content"]) if latest else {}
-        merged.update(facts)
-        merged = {k: v for k, v in merged.items() if v is not None}
-        _validate(runtime, merged)
-        revision = (latest["revision"] if latest else 0) + 1
-        await ApplicantFacts(applicant=applicant_id, revision=revision,
-                             content=msgspec.json.encode(merged).decode(), tenant=record.tenant,
-                             recorded_by=username, recorded_at=dt.datetime.now(dt.UTC)).save().run()
-        # names only: the audit log holds no personal values
-        await audit.record(username, record.tenant, "facts.recorded", f"applicant/{applicant_id}",
-                           {"revision": revision, "facts": sorted(facts)})
-        await recompute_scores(runtime, applicant_ids=[applicant_id])
+        await store_facts(runtime, username, applicant_id, facts)
     return await read_facts(runtime, actor, applicant_id)
+
+
+async def store_facts(runtime: Runtime, username: str, applicant_id: int, facts: dict[str, Any],
+                      context: dict[str, Any] | None = None) -> int:
+    """Record verified facts as a new revision merged over the latest, audited, the score
+    recomputed; returns the revision. The caller has authorised it and holds a write
+    transaction (so the change that led to it lands together with it)."""
+    record = await load(applicant_id, lock=True)  # one revision at a time per applicant
+    if record.permit is None or record.permit["status"] not in RECORDS_FACTS:
+        raise PermitStateError("record facts for", record.permit["status"] if record.permit else "missing",
+                               RECORDS_FACTS)
+    latest = await latest_revision(applicant_id)
+    merged = msgspec.json.decode(latest["content"]) if latest else {}
+    merged.update(facts)
+    merged = {k: v for k, v in merged.items() if v is not None}
+    _validate(runtime, merged)
+    revision = (latest["revision"] if latest else 0) + 1
+    await ApplicantFacts(applicant=applicant_id, revision=revision,
+                         content=msgspec.json.encode(merged).decode(), tenant=record.tenant,
+                         recorded_by=username, recorded_at=dt.datetime.now(dt.UTC)).save().run()
+    # names only: the audit log holds no personal values
+    await audit.record(username, record.tenant, "facts.recorded", f"applicant/{applicant_id}",
+                       {"revision": revision, "facts": sorted(facts), **(context or {})})
+    await recompute_scores(runtime, applicant_ids=[applicant_id])
+    return revision
 
 
 async def read_facts(runtime: Runtime, actor: Actor, applicant_id: int,

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 import yaml
 
-from tierpoints.packs.sources import INDICATORS, MANIFEST, ROLES
+from tierpoints.packs.sources import INDICATORS, MANIFEST, ROLES, WORKFLOW
 from tierpoints.packs.yaml_source import PackLoader
 from tierpoints.store.policy import PUBLISHED_STATES
 from tierpoints.store.tables import IndicatorSetVersion as V
@@ -64,6 +64,9 @@ async def export_packs(directory: Path) -> ExportReport:
                report)
         if tenant["roles"] is not None:
             _write(pack / ROLES, msgspec.json.decode(tenant["roles"]), f"{code}: roles, {source}", report)
+        if tenant["workflow"] is not None:
+            _write(pack / WORKFLOW, msgspec.json.decode(tenant["workflow"]),
+                   f"{code}: workflow numbers, {source}", report)
         exported = set()
         for version in (v for v in versions if v["tenant"] == code):
             date = version["effective_from"].isoformat()

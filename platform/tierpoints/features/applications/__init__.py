@@ -1,0 +1,1 @@
+"""The application workflow (issue 4): apply, department review, determination, objections."""
