@@ -19,6 +19,32 @@ the province declares in tenants/zhejiang/roles.yaml), not from what the code do
 - the public (no token) sees tenants, indicators, published indicator sets and simulations, and
   nothing personal: 401 for everything else.
 
+Points applications (issue 4; Hangzhou implementation rules §12-§17 in ../shared/seeds; the
+`applications` permissions of roles.yaml):
+
+- the applicant applies online for their own record; the acceptance window (window clerk) and
+  the district migrant office accept applications at the window of their own tenant (§12-§13);
+- applications are read by the applicant (their own), the window and the district office of the
+  tenant, the city office for the city and below, and the admins as they read applicants; a
+  department reviewer reads no whole application, only its department's items (its queue);
+- an item is approved or rejected by a reviewer of its department in its own tenant only (§14);
+- the district migrant office determines the points in its own tenant, once every item is
+  decided (§15);
+- an objection is filed by the applicant online or at the district migrant office (§17: "apply
+  for verification to the District Migrant Population Office"), not at the acceptance window;
+  the district office answers it. A review against that answer is asked online or at the city
+  office (§17: "apply to the Municipal Floating Population Office for review"), not at the
+  district office whose answer it contests nor at the window; the city office answers it, for
+  the city and below;
+- a department's review queue and the overdue items are seen by whoever reads that
+  department's facts there: its reviewers in their own tenant, the migrant offices and the
+  admins as they read facts.
+
+The matrix pins the platform's today to TODAY, a Monday in 2026, for the working-day deadlines
+of applications (the calendar package has no data for 2027): every application of the matrix is
+accepted on ACCEPTED_ON, so its item is overdue by TODAY, and decided, determined, objected to
+and answered on TODAY (inside every window).
+
 Each role is held at a home tenant; a case's target tenant is the home's own, parent, child or
 sibling tenant (only the relations that exist there are generated). There is no second county
 under Ningbo in the real packs, so the matrix runs over a copy of tenants/ with one more:
@@ -29,8 +55,10 @@ Ninghai, Xiangshan's sibling.
               └─ hangzhou
 
 Allowed means not 401/403, and here always 2xx: every case sets up what the call needs in the
-target tenant (an applicant registered there, a draft there, a suspended permit to restore, ...).
-Denied means 403 for a logged-in caller and 401 for the public.
+target tenant (an applicant registered there, a draft there, a suspended permit to restore, an
+application whose items are decided to determine, an open objection to answer, ...). Denied means
+403 for a logged-in caller and 401 for the public; a denied call finds its target in a state
+where the action itself would be possible, so only the permission stands in its way.
 """
 
 from __future__ import annotations
@@ -50,11 +78,16 @@ import yaml
 
 from conftest import TENANTS, TEST_PASSWORD, PackTree, Platform
 from tierpoints import clock
+from tierpoints.accounts import service as account_service
 from tierpoints.app import create_app
+from tierpoints.authz import Grant
 from tierpoints.features.applicants import registry
 from tierpoints.features.applicants.identity import check_digit
 from tierpoints.features.applicants.records import load
 from tierpoints.features.applicants.schemas import NewApplicant
+from tierpoints.features.applications import service as applications
+from tierpoints.features.applications.schemas import Claim, NewApplication
+from tierpoints.features.auth import Actor
 from tierpoints.features.publishing import service as publishing
 from tierpoints.packs.sources import folder_packs
 from tierpoints.runtime import build_runtime
@@ -62,6 +95,7 @@ from tierpoints.settings import Settings
 from tierpoints.store import db as store_db
 from tierpoints.store.policy import sync_packs
 from tierpoints.store.tables import ALL_TABLES, AuditEntry, PermitEvent, ResidencePermit
+from tierpoints.store.transactions import write_transaction
 
 # --- the table ------------------------------------------------------------------------------
 #
@@ -74,36 +108,56 @@ from tierpoints.store.tables import ALL_TABLES, AuditEntry, PermitEvent, Residen
 # Endpoints without a tenant or applicant in the path have one case per role ("*" or "-").
 # For POST .../permit/move the relation is the destination's (to_tenant); the permit comes
 # from another tenant.
+# For /applications/{application}/… and /application-items/{item}/… the relation is the
+# application's tenant (the permit's tenant when it was accepted; an item's is its application's).
+# A path may end in "#qualifier" where one endpoint does two things that different roles do: the
+# stage of an objection (#objection: to the district office; #review: against its answer, to the
+# city office). Each is a row of its own; the qualifier is not sent (it picks the body, or which
+# objection is answered). The application rows follow an application's life (determine, object,
+# answer, ask for a review, answer it): the set-up moves one application per tenant along (any
+# order works, only slower).
 
 TABLE = """
-METHOD PATH                                                            prov city cnty mo-d mo-c rev  clrk appl pub
-GET    /api/v1/tenants                                                 *    *    *    *    *    *    *    *    *
-GET    /api/v1/tenants/{tenant}/indicators                             *    *    *    *    *    *    *    *    *
-POST   /api/v1/tenants/{tenant}/simulate                               *    *    *    *    *    *    *    *    *
-POST   /api/v1/auth/token                                              *    *    *    *    *    *    *    *    *
-GET    /schema/openapi.json                                            *    *    *    *    *    *    *    *    *
-GET    /api/v1/me                                                      *    *    *    *    *    *    *    *    -
-GET    /api/v1/tenants/{tenant}/accounts                               oc   oc   o    -    -    -    -    -    -
-POST   /api/v1/tenants/{tenant}/accounts                               oc   oc   o    -    -    -    -    -    -
-GET    /api/v1/tenants/{tenant}/audit                                  oc   oc   o    -    -    -    -    -    -
-GET    /api/v1/tenants/{tenant}/indicator-sets                         *    *    *    *    *    *    *    *    *
-POST   /api/v1/tenants/{tenant}/indicator-sets/drafts                  o    o    o    -    -    -    -    -    -
-GET    /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}          oc   oc   o    -    -    -    -    -    -
-PUT    /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}          o    o    o    -    -    -    -    -    -
-POST   /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}/validate oc   oc   o    -    -    -    -    -    -
-POST   /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}/publish  o    o    o    -    -    -    -    -    -
-POST   /api/v1/tenants/{tenant}/applicants                             -    -    -    o    -    -    o    -    -
-GET    /api/v1/tenants/{tenant}/applicants                             oc   oc   o    o    oc   o    o    -    -
-POST   /api/v1/tenants/{tenant}/applicants/search                      oc   oc   o    o    oc   o    o    -    -
-GET    /api/v1/applicants/{applicant}                                  oc   oc   o    o    oc   o    o    o    -
-GET    /api/v1/applicants/{applicant}/permit                           oc   oc   o    o    oc   -    o    o    -
-POST   /api/v1/applicants/{applicant}/permit/move                      -    -    -    o    oc   -    -    -    -
-POST   /api/v1/applicants/{applicant}/permit/suspend                   -    -    -    o    oc   -    -    -    -
-POST   /api/v1/applicants/{applicant}/permit/restore                   -    -    -    o    oc   -    -    -    -
-POST   /api/v1/applicants/{applicant}/permit/terminate                 -    -    -    o    oc   -    -    -    -
-PUT    /api/v1/applicants/{applicant}/facts                            -    -    -    -    -    o    -    -    -
-GET    /api/v1/applicants/{applicant}/facts                            oc   oc   o    o    oc   o    -    o    -
-GET    /api/v1/applicants/{applicant}/score                            oc   oc   o    o    oc   -    -    o    -
+METHOD PATH                                                                       prov city cnty mo-d mo-c rev  clrk appl pub
+GET    /api/v1/tenants                                                            *    *    *    *    *    *    *    *    *
+GET    /api/v1/tenants/{tenant}/indicators                                        *    *    *    *    *    *    *    *    *
+POST   /api/v1/tenants/{tenant}/simulate                                          *    *    *    *    *    *    *    *    *
+POST   /api/v1/auth/token                                                         *    *    *    *    *    *    *    *    *
+GET    /schema/openapi.json                                                       *    *    *    *    *    *    *    *    *
+GET    /api/v1/me                                                                 *    *    *    *    *    *    *    *    -
+GET    /api/v1/tenants/{tenant}/accounts                                          oc   oc   o    -    -    -    -    -    -
+POST   /api/v1/tenants/{tenant}/accounts                                          oc   oc   o    -    -    -    -    -    -
+GET    /api/v1/tenants/{tenant}/audit                                             oc   oc   o    -    -    -    -    -    -
+GET    /api/v1/tenants/{tenant}/indicator-sets                                    *    *    *    *    *    *    *    *    *
+POST   /api/v1/tenants/{tenant}/indicator-sets/drafts                             o    o    o    -    -    -    -    -    -
+GET    /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}                     oc   oc   o    -    -    -    -    -    -
+PUT    /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}                     o    o    o    -    -    -    -    -    -
+POST   /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}/validate            oc   oc   o    -    -    -    -    -    -
+POST   /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}/publish             o    o    o    -    -    -    -    -    -
+POST   /api/v1/tenants/{tenant}/applicants                                        -    -    -    o    -    -    o    -    -
+GET    /api/v1/tenants/{tenant}/applicants                                        oc   oc   o    o    oc   o    o    -    -
+POST   /api/v1/tenants/{tenant}/applicants/search                                 oc   oc   o    o    oc   o    o    -    -
+GET    /api/v1/applicants/{applicant}                                             oc   oc   o    o    oc   o    o    o    -
+GET    /api/v1/applicants/{applicant}/permit                                      oc   oc   o    o    oc   -    o    o    -
+POST   /api/v1/applicants/{applicant}/permit/move                                 -    -    -    o    oc   -    -    -    -
+POST   /api/v1/applicants/{applicant}/permit/suspend                              -    -    -    o    oc   -    -    -    -
+POST   /api/v1/applicants/{applicant}/permit/restore                              -    -    -    o    oc   -    -    -    -
+POST   /api/v1/applicants/{applicant}/permit/terminate                            -    -    -    o    oc   -    -    -    -
+PUT    /api/v1/applicants/{applicant}/facts                                       -    -    -    -    -    o    -    -    -
+GET    /api/v1/applicants/{applicant}/facts                                       oc   oc   o    o    oc   o    -    o    -
+GET    /api/v1/applicants/{applicant}/score                                       oc   oc   o    o    oc   -    -    o    -
+POST   /api/v1/applicants/{applicant}/applications                                -    -    -    o    -    -    o    o    -
+GET    /api/v1/applicants/{applicant}/applications                                oc   oc   o    o    oc   -    o    o    -
+GET    /api/v1/applications/{application}                                         oc   oc   o    o    oc   -    o    o    -
+POST   /api/v1/applications/{application}/determine                               -    -    -    o    -    -    -    -    -
+POST   /api/v1/applications/{application}/objections#objection                    -    -    -    o    -    -    -    o    -
+POST   /api/v1/applications/{application}/objections/{objection}/answer#objection -    -    -    o    -    -    -    -    -
+POST   /api/v1/applications/{application}/objections#review                       -    -    -    -    oc   -    -    o    -
+POST   /api/v1/applications/{application}/objections/{objection}/answer#review    -    -    -    -    oc   -    -    -    -
+POST   /api/v1/application-items/{item}/approve                                   -    -    -    -    -    o    -    -    -
+POST   /api/v1/application-items/{item}/reject                                    -    -    -    -    -    o    -    -    -
+GET    /api/v1/tenants/{tenant}/review-queue                                      oc   oc   o    o    oc   o    -    -    -
+GET    /api/v1/tenants/{tenant}/overdue-items                                     oc   oc   o    o    oc   o    -    -    -
 """
 
 ROLES = {  # column → role, and where it is held (the reviewer for the education department)
@@ -126,6 +180,7 @@ RELATIVES = {  # home → relation → tenant
 }
 LETTERS = {"o": "own", "p": "parent", "c": "child", "s": "sibling"}
 NO_TENANT = "any"  # the relation of an endpoint whose path names no tenant nor applicant
+TARGETS = ("{tenant}", "{applicant}", "{application}", "{item}")  # a path naming one has relations
 
 
 @dataclass(frozen=True)
@@ -138,9 +193,19 @@ class Case:
     allowed: bool
 
     @property
+    def endpoint(self) -> str:
+        """The path without its #qualifier."""
+        return self.path.partition("#")[0]
+
+    @property
+    def qualifier(self) -> str:
+        return self.path.partition("#")[2]
+
+    @property
     def id(self) -> str:
         short = self.path.removeprefix("/api/v1").lstrip("/")
         short = short.replace("tenants/{tenant}/indicator-sets/", "").replace("tenants/{tenant}/", "")
+        short = short.replace("applications/{application}/", "applications/{a}/")
         return f"{self.method} {short}|{self.role}|{self.relation}"  # "POST drafts|county_admin|sibling"
 
 
@@ -151,7 +216,7 @@ def _parse(table: str) -> list[Case]:
     cases = []
     for method, path, *cells in rows:
         assert len(cells) == len(columns), (method, path)
-        tenant_bound = "{tenant}" in path or "{applicant}" in path
+        tenant_bound = any(target in path for target in TARGETS)
         for column, cell in zip(columns, cells, strict=True):
             role, home = ROLES[column]
             relatives = RELATIVES[home]
@@ -204,15 +269,64 @@ def matrix_packs(tmp_path_factory) -> PackTree:
 
 # --- the platform over that tree, its accounts built once per database ----------------------
 
+TODAY = dt.date(2026, 6, 1)  # a Monday; the calendar package has no 2027 schedule
+ACCEPTED_ON = dt.date(2026, 5, 6)  # the day after the May Day holidays: items are overdue by TODAY
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pinned_today():
+    """The platform's today (the services read clock.today()), for setup and calls alike."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "today", lambda: TODAY)
+        yield TODAY
+
+
+# An application's life (features/applications/states.py; "decided": its one item approved or
+# rejected, the application still accepted). A target is moved forward to the stage a call needs.
+STAGES = ("accepted", "decided", "determined", "objected", "objection_answered", "under_review",
+          "review_answered")
+# Set-up only: the roles that decide, determine and answer, held by an account-less name in every
+# tenant of the matrix (the authorizer alone is asked; it does not check where a role may be held).
+SETUP = "matrix-setup"
+SETUP_ROLES = (("department_reviewer", "education"), ("migrant_office_district", None))
+
+
+@dataclass
+class Target:
+    """An application set up for cases, the ids their calls name, and how far it has come."""
+
+    applicant: int
+    owner: str  # the applicant's username
+    tenant: str
+    own: bool  # the applicant role's own record
+    application: int
+    item: int  # its one item: the claimed education, for the education department
+    stage: str = "accepted"
+    objection: int | None = None  # the open objection (stage objected) or review (under_review)
+
+    def moved(self, response: dict[str, Any]) -> None:
+        """Where a call that succeeded left it (its response: the item or the application)."""
+        if "acceptance_number" not in response:  # an item, approved or rejected
+            self.stage = "decided"
+            return
+        self.stage = response["status"]
+        assert self.stage in STAGES[2:], response
+        self.objection = response["objections"][-1]["id"] if self.stage in ("objected", "under_review") else None
+
+
 @dataclass
 class World:
     platform: Platform
     engine: Any
     headers: dict[str, dict[str, str]]  # role → Authorization header ({} for the public)
     own_record: int = 0  # the applicant role's own applicant record (in its home tenant)
+    # per tenant, someone else's record (linked to a login of their own) holding the applications
+    holders: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # (tenant, own) → applications left by allowed calls, to be moved on by the next ones
+    spare: dict[tuple[str, bool], list[Target]] = field(default_factory=dict)
     serial: itertools.count = field(default_factory=lambda: itertools.count(1))
     # targets shared by the calls that must not change them (one per tenant and kind)
-    shared: dict[tuple[str, str], Any] = field(default_factory=dict)
+    shared: dict[tuple, Any] = field(default_factory=dict)
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -263,6 +377,72 @@ class World:
         row = await publishing.create_draft("matrix-setup", tenant, {})
         return {"id": row["id"], "revision": row["revision"], "content": json.loads(row["content"])}
 
+    async def holder(self, tenant: str) -> tuple[int, str]:
+        """(applicant id, their username): the record whose applications the cases in `tenant`
+        are about, unless the caller is the applicant role at their own record."""
+        if tenant not in self.holders:
+            name = f"m_holder_{tenant}"
+            await account_service.create_account(self.platform.runtime.catalog, name, TEST_PASSWORD,
+                                                 "applicant", tenant, None, actor="matrix-setup")
+            self.holders[tenant] = (await self.register(tenant, account=name))[0], name
+        return self.holders[tenant]
+
+    async def new_application(self, tenant: str, own: bool = False) -> Target:
+        """An application in `tenant`, applied for online by the applicant's own login (§10, open
+        to every rule) and accepted on ACCEPTED_ON: one item, pending, overdue by TODAY."""
+        applicant_id, owner = (self.own_record, username("applicant")) if own else await self.holder(tenant)
+        body = NewApplication(claims=[Claim(fact="education", value="bachelor", evidence=["degree certificate"])],
+                              declarations={})
+        view, _ = await applications.apply(self.platform.runtime, Actor(owner), applicant_id, body,
+                                           today=ACCEPTED_ON)
+        assert view.tenant == tenant and [i.department for i in view.items] == [DEPARTMENT], view
+        return Target(applicant_id, owner, tenant, own, view.id, view.items[0].id)
+
+    async def advance(self, target: Target, stage: str) -> None:
+        """Move the application on to `stage` through the service layer: objections filed by the
+        applicant's own login (online, §17), everything else by SETUP."""
+        runtime, applicant, setup = self.platform.runtime, Actor(target.owner), Actor(SETUP)
+        for step in STAGES[STAGES.index(target.stage) + 1:STAGES.index(stage) + 1]:
+            if step == "decided":
+                await applications.decide(runtime, setup, target.item, "approve")
+            elif step == "determined":
+                await applications.determine(runtime, setup, target.application)
+            elif step in ("objected", "under_review"):
+                kind = "objection" if step == "objected" else "review"
+                filed = await applications.object_to(runtime, applicant, target.application, f"matrix {kind}", kind)
+                target.objection = filed.objections[-1].id
+            else:  # objection_answered, review_answered
+                await applications.answer(runtime, setup, target.application, target.objection, "matrix answer", {})
+                target.objection = None
+            target.stage = step
+
+    async def application(self, tenant: str, stage: str, own: bool, shared: bool) -> Target:
+        """An application in `tenant` at `stage`: the one shared by the calls that must not change
+        it (refused ones), or one of its own for a call that changes it (handed back by `moved`).
+        The set-up runs in one transaction (the services' own nest in it): on SQLite, one
+        connection instead of one per query."""
+        reached = STAGES.index(stage)
+        async with write_transaction():
+            if shared:
+                target = self.shared.get(("application", tenant, own))
+                if target is None or STAGES.index(target.stage) > reached:  # moved past it: a new one
+                    target = self.shared["application", tenant, own] = await self.new_application(tenant, own)
+            else:
+                spare = self.spare.setdefault((tenant, own), [])
+                usable = [t for t in spare if STAGES.index(t.stage) <= reached]
+                target = max(usable, key=lambda t: STAGES.index(t.stage)) if usable else None
+                if target is None:
+                    target = await self.new_application(tenant, own)
+                else:
+                    spare.remove(target)
+            await self.advance(target, stage)
+        return target
+
+    def moved(self, target: Target, response: dict[str, Any], shared: bool) -> None:
+        target.moved(response)
+        if not shared:
+            self.spare.setdefault((target.tenant, target.own), []).append(target)
+
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def matrix_engine(request):
@@ -291,6 +471,10 @@ async def world(matrix_engine, matrix_packs, tmp_path_factory):
         headers["public"] = {}
         world = World(platform, matrix_engine, headers)
         world.own_record, _ = await world.register(ROLES["appl"][1], account=username("applicant"))
+        runtime.authorizer.add_grants(  # the set-up's roles, in memory only (no account, no audit)
+            Grant(SETUP, role, tenant, department)
+            for tenant in sorted(runtime.catalog.tenants) for role, department in SETUP_ROLES)
+        runtime.authorizer.add_grants([Grant(SETUP, "migrant_office_city", "zhejiang")])  # reviews, below
         yield world
     # the suite's other tests empty the tables they use: nothing to clean up here
 
@@ -307,6 +491,8 @@ class Call:
     json: Any = None
     params: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    target: Target | None = None  # the application the call is about (moved on by its success)
+    shared: bool = False  # the target is shared (the call must not change it)
 
 
 def _fill(path: str, **values: Any) -> str:
@@ -335,9 +521,61 @@ async def _applicant(world: World, case: Case, tenant: str, suspended: bool = Fa
     return (await world.shared_applicant(tenant, suspended))[0]
 
 
+# endpoint → the stage its target application must be in for the call to be possible
+# (None for the application's #qualifier: STAGE_BY_QUALIFIER)
+APPLICATION_STAGE = {
+    "POST /api/v1/applicants/{applicant}/applications": "accepted",  # (the applicant is the target)
+    "GET /api/v1/applicants/{applicant}/applications": "accepted",
+    "GET /api/v1/applications/{application}": "accepted",
+    "POST /api/v1/applications/{application}/determine": "decided",
+    "POST /api/v1/applications/{application}/objections": None,
+    "POST /api/v1/applications/{application}/objections/{objection}/answer": None,
+    "POST /api/v1/application-items/{item}/approve": "accepted",
+    "POST /api/v1/application-items/{item}/reject": "accepted",
+}
+STAGE_BY_QUALIFIER = {  # what is objected to / answered
+    ("POST /api/v1/applications/{application}/objections", "objection"): "determined",
+    ("POST /api/v1/applications/{application}/objections", "review"): "objection_answered",
+    ("POST /api/v1/applications/{application}/objections/{objection}/answer", "objection"): "objected",
+    ("POST /api/v1/applications/{application}/objections/{objection}/answer", "review"): "under_review",
+}
+APPLICATION_BODY = {"claims": [{"fact": "education", "value": "bachelor", "evidence": ["degree certificate"]}],
+                    "declarations": {}}
+
+
+async def prepare_application(world: World, case: Case, key: str) -> Call:
+    """An application endpoint: its target application at the stage the call needs, one of its
+    own when the call is allowed and changes it, else the one shared per tenant and owner."""
+    own = case.role == "applicant" and case.relation == "own"  # their own record (in their home)
+    stage = APPLICATION_STAGE[key] or STAGE_BY_QUALIFIER[key, case.qualifier]
+    if key == "POST /api/v1/applicants/{applicant}/applications":  # a record, not an application
+        applicant_id = world.own_record if own else (await world.holder(case.tenant))[0]
+        return Call(_fill(case.endpoint, applicant=applicant_id), json=APPLICATION_BODY)
+    shared = not _changes(case)
+    target = await world.application(case.tenant, stage, own, shared)
+    url = _fill(case.endpoint, applicant=target.applicant, application=target.application, item=target.item,
+                objection=target.objection)
+    body = None
+    if key.endswith("/objections"):
+        body = {"grounds": "matrix grounds", "stage": case.qualifier}
+    elif key.endswith("/answer"):
+        body = {"answer": "matrix answer"}
+    elif key.endswith("/approve"):
+        body = {"note": "matrix"}
+    elif key.endswith("/reject"):
+        body = {"reason": "matrix"}
+    return Call(url, json=body, target=target if case.method != "GET" else None, shared=shared)
+
+
 async def prepare(world: World, case: Case) -> Call:
     path, tenant = case.path, case.tenant
-    key = f"{case.method} {path}"
+    key = f"{case.method} {case.endpoint}"
+    if key in APPLICATION_STAGE:
+        return await prepare_application(world, case, key)
+    if key in ("GET /api/v1/tenants/{tenant}/review-queue", "GET /api/v1/tenants/{tenant}/overdue-items"):
+        await world.application(tenant, "accepted", own=False, shared=True)  # an item pending, overdue
+        params = {"department": DEPARTMENT} if key.endswith("/review-queue") else {}
+        return Call(_fill(path, tenant=tenant), params=params)
     if "{applicant}" in path:
         if path.endswith("/permit/move"):  # the relation is the destination's: come from elsewhere
             source = "hangzhou" if tenant != "hangzhou" else "xiangshan"
@@ -393,6 +631,8 @@ async def test_permission(world: World, case: Case):
     response = await world.client.request(case.method, call.url, json=call.json, params=call.params,
                                           headers={**world.headers[case.role], **call.headers})
     where = f"{case.role} at {case.tenant or '-'} ({case.relation}): {case.method} {call.url}"
+    if response.is_success and call.target:  # (also when it should have been refused)
+        world.moved(call.target, response.json(), call.shared)
     if case.allowed:
         assert 200 <= response.status_code < 300, f"expected allowed, {where} → {response.status_code} {response.text}"
     else:
@@ -412,7 +652,7 @@ def test_the_table_lists_every_endpoint_of_the_api():
     app = create_app(None)  # only the routes are looked at
     served = {(method, _template(route.path)) for route in app.routes if route.path.startswith("/api/")
               for method in route.methods if method not in {"OPTIONS", "HEAD"}}
-    listed = {(case.method, _template(case.path)) for case in CASES if case.path.startswith("/api/")}
+    listed = {(case.method, _template(case.endpoint)) for case in CASES if case.path.startswith("/api/")}
     assert served == listed
     for role, _ in ROLES.values():  # and every role has a column, every relation its cases
         relations = {case.relation for case in CASES if case.role == role and case.tenant}

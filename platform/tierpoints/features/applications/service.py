@@ -500,13 +500,15 @@ async def _open_objection(application_id: int, stage: str) -> dict[str, Any] | N
 
 async def object_to(runtime: Runtime, actor: Actor, application_id: int, grounds: str, stage: str,
                     today: dt.date | None = None) -> ApplicationView:
-    """The applicant (or the window on their behalf) asks the district office to re-check
-    (stage objection), or, against its answer, the city office to review (stage review)."""
+    """The applicant asks the district office to re-check (stage objection) or, against its
+    answer, the city office to review (stage review) — online, or in person at that office,
+    which then files it (Hangzhou rules §17): `take_objection` / `take_review_request`."""
     today = today or clock.today()
     row = await _application(application_id)
     record = await load(row["applicant"])
     own = record.is_own(actor)
-    username = actor.require_login() if own else authorize(runtime, actor, row["tenant"], "applications", "apply")
+    action = "take_objection" if stage == "objection" else "take_review_request"
+    username = actor.require_login() if own else authorize(runtime, actor, row["tenant"], "applications", action)
     grounds = _text(grounds, "/grounds")
     async with write_transaction():
         row = await _application(application_id, lock=True)
