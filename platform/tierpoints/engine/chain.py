@@ -9,9 +9,13 @@ the same order so they agree to the last bit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import attrgetter, is_not, truth
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from tierpoints.engine.columns import FactColumns
@@ -28,7 +32,19 @@ from tierpoints.engine.rules import CompiledRule, compile_rule, fmt
 from tierpoints.packs.facts_shapes import FactShape
 from tierpoints.packs.models import Indicator, IndicatorSet, TenantManifest
 
-_NUMBERS = (int, float)  # 0 is a claim (bands may score it); UNSET, False and [] are not
+UNSET = msgspec.UNSET
+MEMO_SIZE = 8192  # explanations (or plans) remembered per indicator (or chain)
+
+Outcome = tuple[float, bool, IndicatorResult]  # signed points, veto struck, explained result
+TierOutcome = tuple[float, TierResult, list[VetoResult]]
+
+
+def _getter(names: list[str]):
+    """A function giving the tuple of these attributes (attrgetter gives a bare value for one)."""
+    if len(names) == 1:
+        get = attrgetter(names[0])
+        return lambda value: (get(value),)
+    return attrgetter(*names) if names else lambda value: ()
 
 
 class CompiledIndicator:
@@ -44,21 +60,23 @@ class CompiledIndicator:
         self._max_points = None if self.max_points is None else number(self.max_points)
         self.facts_read = frozenset(rule.needs)
         self._department = indicator.department
-        self._unclaimed: tuple[float, bool, IndicatorResult] | None = None
+        self._unclaimed: Outcome | None = None
+        # Applicants measured alike (the same days, count or entries) get the same
+        # explanation: remember the latest ones instead of formatting them again.
+        self._explained = functools.lru_cache(maxsize=MEMO_SIZE)(self._explain)
 
-    def single(
-        self, facts: Any, as_of: dt.date, claimed: frozenset[str]
-    ) -> tuple[float, bool, IndicatorResult]:
+    def evaluate(self, facts: Any, as_of: dt.date) -> Outcome:
         """(signed points, whether a veto struck, the explained result)."""
-        if self.facts_read.isdisjoint(claimed):
-            # Nothing claimed: the same answer for everyone (and every date), worked out once.
-            if self._unclaimed is None:
-                self._unclaimed = self._evaluate(facts, as_of)
-            return self._unclaimed
-        return self._evaluate(facts, as_of)
+        return self._explained(self.rule.measure(facts, as_of))
 
-    def _evaluate(self, facts: Any, as_of: dt.date) -> tuple[float, bool, IndicatorResult]:
-        raw, reason = self.rule.single(facts, as_of)
+    def unclaimed(self, facts: Any, as_of: dt.date) -> Outcome:
+        """Nothing claimed: the same answer for everyone (and every date), worked out once."""
+        if self._unclaimed is None:
+            self._unclaimed = self.evaluate(facts, as_of)
+        return self._unclaimed
+
+    def _explain(self, measured: Any) -> Outcome:
+        raw, reason = self.rule.explain(measured)
         if self.category == "veto":
             points, struck, capped = 0.0, raw > 0, False
         else:
@@ -72,16 +90,17 @@ class CompiledIndicator:
             self._max_points, self._department, self._source,
         )
 
-    def batch(self, columns: FactColumns, as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    def batch(self, columns: FactColumns, as_of: dt.date, points: np.ndarray,
+              capped: np.ndarray) -> None:
+        """Writes every applicant's signed points and capped flags into the given rows."""
         raw = self.rule.batch(columns, as_of)
-        if self.category == "veto":
-            return raw, np.zeros(columns.size, dtype=bool)
-        capped = raw > self.max_points
-        points = np.minimum(raw, self.max_points)
+        np.greater(raw, self.max_points, out=capped)
+        np.minimum(raw, self.max_points, out=points)
         if self.sign < 0:
-            points = -points
-            points[points == 0] = 0.0  # no negative zero
-        return points, capped
+            np.subtract(0.0, points, out=points)  # = -points, but 0 stays +0
+
+    def batch_veto(self, columns: FactColumns, as_of: dt.date, struck: np.ndarray) -> None:
+        np.greater(self.rule.batch(columns, as_of), 0, out=struck)
 
 
 class CompiledTier:
@@ -93,20 +112,13 @@ class CompiledTier:
         self.facts_read = frozenset().union(*(i.facts_read for i in indicators))
         self._cap = number(manifest.cap)
         self._effective_from = indicator_set.effective_from.isoformat()
-        self._unclaimed: tuple[float, TierResult, list[VetoResult]] | None = None
+        self._unclaimed: TierOutcome | None = None
 
-    def single(self, facts: Any, as_of: dt.date, claimed: frozenset[str]):
-        """(points, explained tier, vetoes)."""
-        if self.facts_read.isdisjoint(claimed):
-            if self._unclaimed is None:
-                self._unclaimed = self._evaluate(facts, as_of, claimed)
-            return self._unclaimed
-        return self._evaluate(facts, as_of, claimed)
-
-    def _evaluate(self, facts: Any, as_of: dt.date, claimed: frozenset[str]):
+    def single(self, facts: Any, as_of: dt.date, known: list[Outcome | None]) -> TierOutcome:
+        """(points, explained tier, vetoes); known[i]: indicator i's outcome if known already."""
         positive, deductions, results, vetoes = 0.0, 0.0, [], []
-        for indicator in self.indicators:
-            points, struck, result = indicator.single(facts, as_of, claimed)
+        for indicator, outcome in zip(self.indicators, known):
+            points, struck, result = outcome or indicator.evaluate(facts, as_of)
             results.append(result)
             category = indicator.category
             if category == "deduction":
@@ -117,11 +129,17 @@ class CompiledTier:
                 vetoes.append(VetoResult(self.manifest.id, indicator.id, result.reason))
         cap = self.manifest.cap
         points = min(cap, positive) + deductions
-        return points, TierResult(
-            tenant=self.manifest.id, tier=self.manifest.tier, cap=self._cap,
-            points=number(points), capped=positive > cap,
-            indicator_set=self._effective_from, indicators=results,
+        return points, TierResult(  # positional: msgspec builds it faster than from keywords
+            self.manifest.id, self.manifest.tier, self._cap, number(points), positive > cap,
+            self._effective_from, results,
         ), vetoes
+
+    def unclaimed(self, facts: Any, as_of: dt.date) -> TierOutcome:
+        """Nothing this tier reads is claimed: one answer for everyone, worked out once."""
+        if self._unclaimed is None:
+            known = [indicator.unclaimed(facts, as_of) for indicator in self.indicators]
+            self._unclaimed = self.single(facts, as_of, known)
+        return self._unclaimed
 
 
 @dataclass
@@ -186,20 +204,18 @@ class CompiledChain:
                 for fact, fields in rule.needs.items():
                     self.needs.setdefault(fact, set()).update(fields)
             self.tiers.append(CompiledTier(manifest, indicator_set, compiled))
-        self._facts_read = sorted(self.needs)
-
-    def claimed(self, facts: Any) -> frozenset[str]:
-        """The facts read by this chain that carry a claim (0 counts; UNSET, False, [] do not)."""
-        return frozenset([
-            name for name in self._facts_read
-            if (value := getattr(facts, name)) or value.__class__ in _NUMBERS
-        ])
+        # A number claims when present (0 counts: bands may score it); any other fact when
+        # truthy (UNSET, False and [] do not). Both tests run in C, over all facts at once.
+        numeric = sorted(name for name in self.needs if facts[name].kind in ("number", "integer"))
+        others = sorted(set(self.needs) - set(numeric))
+        self._read_others, self._read_numbers = _getter(others), _getter(numeric)
+        self._claim_order = others + numeric
+        self._plans: dict[tuple[bool, ...], list[tuple[TierOutcome | None, list[Outcome | None]]]] = {}
 
     def single(self, facts: Any, as_of: dt.date) -> ScoreResult:
-        claimed = self.claimed(facts)
         total, tiers, vetoes = 0.0, [], []
-        for tier in self.tiers:
-            points, tier_result, tier_vetoes = tier.single(facts, as_of, claimed)
+        for tier, (outcome, known) in zip(self.tiers, self._plan(facts, as_of)):
+            points, tier_result, tier_vetoes = outcome or tier.single(facts, as_of, known)
             total += points
             tiers.append(tier_result)
             vetoes += tier_vetoes
@@ -208,35 +224,67 @@ class CompiledChain:
             vetoed=bool(vetoes), vetoes=vetoes, tiers=tiers,
         )
 
+    def _plan(self, facts: Any, as_of: dt.date) -> list[tuple[TierOutcome | None, list[Outcome | None]]]:
+        """Per tier: its outcome if it reads nothing claimed, and the indicators' outcomes
+        that are known for the same reason. Applicants who claim the same facts share one."""
+        claims = (*map(truth, self._read_others(facts)),
+                  *map(is_not, self._read_numbers(facts), repeat(UNSET)))
+        plan = self._plans.get(claims)
+        if plan is None:
+            claimed = frozenset(compress(self._claim_order, claims))
+            plan = [
+                (
+                    tier.unclaimed(facts, as_of) if tier.facts_read.isdisjoint(claimed) else None,
+                    [
+                        indicator.unclaimed(facts, as_of)
+                        if indicator.facts_read.isdisjoint(claimed) else None
+                        for indicator in tier.indicators
+                    ],
+                )
+                for tier in self.tiers
+            ]
+            if len(self._plans) >= MEMO_SIZE:
+                self._plans.clear()
+            self._plans[claims] = plan
+        return plan
+
     def batch(self, columns: FactColumns, as_of: dt.date) -> BatchScores:
         size = columns.size
-        total = np.zeros(size)
-        vetoed = np.zeros(size, dtype=bool)
-        tier_points, tier_capped, points_rows, capped_rows, veto_rows = [], [], [], [], []
-        for tier in self.tiers:
-            positive, deductions = np.zeros(size), np.zeros(size)
-            for indicator in tier.indicators:
-                points, capped = indicator.batch(columns, as_of)
-                if indicator.category == "veto":
-                    hit = points > 0
-                    veto_rows.append(hit)
-                    vetoed |= hit
-                    continue
-                points_rows.append(points)
-                capped_rows.append(capped)
-                if indicator.category == "deduction":
-                    deductions = deductions + points
-                else:
-                    positive = positive + points
-            cap = tier.manifest.cap
-            points = np.minimum(cap, positive) + deductions
-            tier_points.append(points)
-            tier_capped.append(positive > cap)
-            total = total + points
-        return BatchScores(
-            chain=self, as_of=as_of, total=total, vetoed=vetoed,
-            tier_points=np.array(tier_points), tier_capped=np.array(tier_capped),
-            indicator_points=np.array(points_rows).reshape(len(points_rows), size),
-            indicator_capped=np.array(capped_rows).reshape(len(capped_rows), size),
-            veto_hits=np.array(veto_rows, dtype=bool).reshape(len(veto_rows), size),
+        indicators = [i for tier in self.tiers for i in tier.indicators]
+        vetoes = sum(i.category == "veto" for i in indicators)
+        # Every result row is written in place: no full-length temporaries per indicator.
+        scores = BatchScores(
+            chain=self, as_of=as_of, total=np.zeros(size), vetoed=np.zeros(size, dtype=bool),
+            tier_points=np.empty((len(self.tiers), size)),
+            tier_capped=np.empty((len(self.tiers), size), dtype=bool),
+            indicator_points=np.empty((len(indicators) - vetoes, size)),
+            indicator_capped=np.empty((len(indicators) - vetoes, size), dtype=bool),
+            veto_hits=np.empty((vetoes, size), dtype=bool),
         )
+        row, veto_row = 0, 0
+        positive, deductions = np.empty(size), np.empty(size)
+        for tier_index, tier in enumerate(self.tiers):
+            positive.fill(0.0)
+            deductions.fill(0.0)
+            for indicator in tier.indicators:
+                if indicator.category == "veto":
+                    struck = scores.veto_hits[veto_row]
+                    indicator.batch_veto(columns, as_of, struck)
+                    scores.vetoed |= struck
+                    veto_row += 1
+                    continue
+                points = scores.indicator_points[row]
+                indicator.batch(columns, as_of, points, scores.indicator_capped[row])
+                row += 1
+                # The single path's order: positive and deductions, one indicator at a time.
+                if indicator.category == "deduction":
+                    deductions += points
+                else:
+                    positive += points
+            cap = tier.manifest.cap
+            tier_points = scores.tier_points[tier_index]
+            np.minimum(positive, cap, out=tier_points)
+            tier_points += deductions
+            np.greater(positive, cap, out=scores.tier_capped[tier_index])
+            scores.total += tier_points
+        return scores

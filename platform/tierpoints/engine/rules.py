@@ -1,26 +1,31 @@
 """The rule kinds, each written once with its single path and its columnar twin.
 
-`single(facts, as_of)` returns (raw points, reason); `batch(columns, as_of)` returns the raw
-points of every applicant with exactly the same arithmetic. Caps are applied by the
-indicator, not here. A veto returns 1.0 when it strikes.
+The single path is split in two: `measure(facts, as_of)` finds the small value the answer
+depends on (days covered, a count, an age, the entries that count) and `explain(measured)`
+turns it into (raw points, reason), so an indicator can remember explanations per measured
+value; `single(facts, as_of)` does both. `batch(columns, as_of)` returns the raw points of
+every applicant with exactly the same arithmetic. Caps are applied by the indicator, not
+here. A veto returns 1.0 when it strikes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 from typing import Any
 
 import msgspec
 import numpy as np
 
-from tierpoints.engine.columns import FactColumns
+from tierpoints.engine.columns import MISSING_DATE, FactColumns
 from tierpoints.engine.periods import (
     OPEN_END,
+    age_by_birth_day,
     age_in_full_years,
-    age_in_full_years_columnar,
+    birth_day_index,
     covered_days,
-    covered_days_columnar,
-    full_units,
+    covered_days_by_owner,
+    days_per_unit,
 )
 from tierpoints.engine.selection import Selection
 from tierpoints.packs import models
@@ -38,8 +43,14 @@ def fmt(value: float) -> str:
 class CompiledRule:
     needs: dict[str, set[str]]
 
-    def single(self, facts: Any, as_of: dt.date) -> tuple[float, str]:
+    def measure(self, facts: Any, as_of: dt.date) -> Hashable:
         raise NotImplementedError
+
+    def explain(self, measured: Any) -> tuple[float, str]:
+        raise NotImplementedError
+
+    def single(self, facts: Any, as_of: dt.date) -> tuple[float, str]:
+        return self.explain(self.measure(facts, as_of))
 
     def batch(self, columns: FactColumns, as_of: dt.date) -> np.ndarray:
         raise NotImplementedError
@@ -90,16 +101,16 @@ class LookupRule(_OnFact):
         self.table = rule.table
         self.points_by_code = np.array([rule.table.get(v, 0.0) for v in values] + [0.0])
 
-    def single(self, facts, as_of):
+    def measure(self, facts, as_of):
+        """The entries claimed, as a tuple."""
         if self.shape.kind == "enum":
             value = getattr(facts, self.rule.fact)
-            if value is UNSET:
-                return 0.0, NOT_CLAIMED
-            entries = [value]
-        elif self.shape.kind == "enum_list":
-            entries = list(getattr(facts, self.rule.fact) or ())
-        else:
-            entries = [getattr(item, self.rule.field) for item in self.selection.items(facts, as_of)]
+            return () if value is UNSET else (value,)
+        if self.shape.kind == "enum_list":
+            return tuple(getattr(facts, self.rule.fact) or ())
+        return tuple([getattr(item, self.rule.field) for item in self.selection.items(facts, as_of)])
+
+    def explain(self, entries):
         if not entries:
             return 0.0, NOT_CLAIMED
         best = max(entries, key=lambda e: self.table.get(e, 0.0))
@@ -122,47 +133,65 @@ class LookupRule(_OnFact):
 
 
 class BandsRule(_OnFact):
-    def _measure_single(self, facts, as_of):
+    _birth_day_cache: tuple[dt.date, int, np.ndarray] | None = None
+
+    def measure(self, facts, as_of):
+        """The total, the age or the value; None when not claimed."""
         rule = self.rule
         if rule.measure == "total":
             total = 0.0
             for item in self.selection.items(facts, as_of):
                 total += getattr(item, rule.field)
-            return total, f"{rule.field} {fmt(total)}{self._where}"
+            return total
         value = getattr(facts, rule.fact)
         if value is UNSET:
-            return None, NOT_CLAIMED
+            return None
         if rule.measure == "age_years":
-            age = age_in_full_years(value, as_of)
-            return age, f"age {age}"
-        return value, f"{rule.fact} {fmt(value)}"
+            return age_in_full_years(value, as_of)
+        return value
 
-    def single(self, facts, as_of):
-        value, described = self._measure_single(facts, as_of)
+    def explain(self, value):
+        rule = self.rule
         if value is None:
-            return 0.0, described
-        for band in self.rule.bands:
+            return 0.0, NOT_CLAIMED
+        if rule.measure == "total":
+            described = f"{rule.field} {fmt(value)}{self._where}"
+        elif rule.measure == "age_years":
+            described = f"age {value}"
+        else:
+            described = f"{rule.fact} {fmt(value)}"
+        for band in rule.bands:
             if band.matches(value):
                 return float(band.points_at(value)), f"{described}: {band.label}"
         return 0.0, f"{described}: no band applies"
 
     def batch(self, columns, as_of):
         rule = self.rule
+        if rule.measure == "age_years":
+            births = columns.scalars[rule.fact]
+            first, points_by_birth_day = self._points_by_birth_day(as_of)
+            raw = points_by_birth_day[birth_day_index(births, first, len(points_by_birth_day))]
+            raw[births == MISSING_DATE] = 0.0
+            return raw
         if rule.measure == "total":
             items = columns.items[rule.fact]
             owners, amounts = self.selection.columns(items, as_of, rule.field)
             values = np.bincount(owners, weights=amounts, minlength=columns.size)
-            present = np.ones(columns.size, dtype=bool)
-        elif rule.measure == "age_years":
-            births = columns.scalars[rule.fact]
-            values = age_in_full_years_columnar(births, as_of).astype(np.float64)
-            present = values >= 0
+            # Most applicants total 0 (no items): score that once, the others one by one.
+            raw = np.full(columns.size, self._band_points(np.zeros(1))[0])
+            scored = np.flatnonzero(values)
         else:
             values = columns.scalars[rule.fact]
-            present = ~np.isnan(values)
-        raw = np.zeros(columns.size)
-        open_ = present.copy()
-        for band in rule.bands:
+            raw = np.zeros(columns.size)
+            scored = np.flatnonzero(~np.isnan(values))
+        raw[scored] = self._band_points(values[scored])
+        return raw
+
+    def _band_points(self, values: np.ndarray) -> np.ndarray:
+        """The points of the first band each value falls in (0 where none applies)."""
+        raw = np.zeros(values.shape)
+        open_ = np.ones(values.shape, dtype=bool)
+        for band in self.rule.bands:
             hit = open_.copy()
             if band.min is not None:
                 hit &= values >= band.min
@@ -175,28 +204,46 @@ class BandsRule(_OnFact):
             open_ &= ~hit
         return raw
 
+    def _points_by_birth_day(self, as_of: dt.date) -> tuple[int, np.ndarray]:
+        """Age bands as one table over birth days: scoring is then a single lookup."""
+        cached = self._birth_day_cache
+        if cached is None or cached[0] != as_of:
+            first, ages = age_by_birth_day(as_of)
+            ages_in_range = np.arange(ages.min(), ages.max() + 1)
+            points_by_age = self._band_points(ages_in_range.astype(np.float64))
+            cached = self._birth_day_cache = (as_of, first, points_by_age[ages - ages_in_range[0]])
+        return cached[1], cached[2]
+
 
 class DurationRule(_OnFact):
     def __init__(self, rule: models.Duration, shape, area, owner):
         super().__init__(rule, shape, area, owner)
         per = f" × {fmt(rule.points_per_unit)}"
         self._unit_names = (f"full {rule.unit}s{per}", f"full {rule.unit}{per}")
+        self._days_per_unit = days_per_unit(rule.unit)
 
-    def single(self, facts, as_of):
+    def measure(self, facts, as_of):
+        """The days covered."""
         periods = [
             (item.start.toordinal(), OPEN_END if item.end is None else item.end.toordinal())
             for item in self.selection.items(facts, as_of)
         ]
-        days = covered_days(periods, as_of.toordinal())
-        units = full_units(days, self.rule.unit)
+        return covered_days(periods, as_of.toordinal())
+
+    def explain(self, days):
+        units = days // self._days_per_unit
         unit = self._unit_names[units == 1]
         return units * self.rule.points_per_unit, f"{days:,} days{self._where} → {units} {unit}"
 
     def batch(self, columns, as_of):
         items = columns.items[self.rule.fact]
-        owners, starts, ends = self.selection.columns(items, as_of, "start", "end")
-        days = covered_days_columnar(owners, starts, ends, as_of.toordinal(), columns.size)
-        return full_units(days, self.rule.unit) * self.rule.points_per_unit
+        owners, days = covered_days_by_owner(
+            items.owner, items.fields["start"], items.fields["end"], as_of.toordinal(),
+            where=self.selection.mask(items, as_of),
+        )
+        raw = np.zeros(columns.size)
+        raw[owners] = days // self._days_per_unit * self.rule.points_per_unit
+        return raw
 
 
 class CountRule(_OnFact):
@@ -204,8 +251,10 @@ class CountRule(_OnFact):
     def _per(self) -> float:
         return self.rule.points_per_event
 
-    def single(self, facts, as_of):
-        count = self._count_single(facts, as_of)
+    def measure(self, facts, as_of):
+        return self._count_single(facts, as_of)
+
+    def explain(self, count):
         return count * self._per, f"{fmt(count)} × {fmt(self._per)}{self._where}"
 
     def batch(self, columns, as_of):
@@ -217,16 +266,18 @@ class DeductionRule(CountRule):
     def _per(self) -> float:
         return self.rule.points_per_occurrence
 
-    def single(self, facts, as_of):
-        count = self._count_single(facts, as_of)
+    def explain(self, count):
         return count * self._per, (
             f"{fmt(count)} occurrence{'s' if count != 1 else ''}{self._where} × −{fmt(self._per)}"
         )
 
 
 class FlagRule(_OnFact):
-    def single(self, facts, as_of):
-        if self._any_single(facts, as_of):
+    def measure(self, facts, as_of):
+        return self._any_single(facts, as_of)
+
+    def explain(self, claimed):
+        if claimed:
             return float(self.rule.points), f"yes{self._where}"
         return 0.0, f"no{self._where}"
 
@@ -235,8 +286,11 @@ class FlagRule(_OnFact):
 
 
 class VetoRule(_OnFact):
-    def single(self, facts, as_of):
-        if self._any_single(facts, as_of):
+    def measure(self, facts, as_of):
+        return self._any_single(facts, as_of)
+
+    def explain(self, claimed):
+        if claimed:
             return 1.0, f"{self.rule.fact}{self._where}: disqualifies (one-vote veto)"
         return 0.0, f"no {self.rule.fact}{self._where}"
 
@@ -253,9 +307,15 @@ class BestOfRule(CompiledRule):
             for fact, fields in option.needs.items():
                 self.needs.setdefault(fact, set()).update(fields)
 
-    def single(self, facts, as_of):
-        outcomes = [option.single(facts, as_of) for option in self.options]
-        best = max(range(len(outcomes)), key=lambda i: outcomes[i][0])
+    def measure(self, facts, as_of):
+        return tuple([option.measure(facts, as_of) for option in self.options])
+
+    def explain(self, measured):
+        outcomes = [option.explain(value) for option, value in zip(self.options, measured)]
+        best = 0
+        for index in range(1, len(outcomes)):
+            if outcomes[index][0] > outcomes[best][0]:
+                best = index  # the first of equals wins, as max() would pick it
         points, reason = outcomes[best]
         if not points:
             return 0.0, "none of: " + "; ".join(

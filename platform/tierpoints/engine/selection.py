@@ -9,6 +9,7 @@ take every period and clip it to the as-of date themselves (current_only=False).
 from __future__ import annotations
 
 import datetime as dt
+from itertools import product
 from operator import attrgetter
 from typing import Any
 
@@ -34,7 +35,13 @@ class Selection:
         if rule.in_area is not None:
             conditions.append((rule.in_area, area))
         self.conditions = conditions
-        self._getters = [(attrgetter(field), values) for field, values in conditions]
+        # All conditions as one membership test: the fields' values (a tuple when several)
+        # must be among the allowed combinations.
+        self._read_keys = attrgetter(*(field for field, _ in conditions)) if conditions else None
+        if len(conditions) == 1:
+            self._allowed = conditions[0][1]
+        else:
+            self._allowed = frozenset(product(*(values for _, values in conditions)))
         self._describe_area = f" in {area_owner}" if rule.in_area is not None else ""
         self._where = ", ".join(
             f"{field} {' or '.join(sorted(map(_text, values)))}"
@@ -55,14 +62,8 @@ class Selection:
         items = getattr(facts, self.fact)
         if not items:
             return []
-        conditions = self._getters
-        if not conditions:
-            chosen = list(items)
-        elif len(conditions) == 1:
-            (get, values), = conditions
-            chosen = [item for item in items if get(item) in values]
-        else:
-            chosen = [item for item in items if all(get(item) in values for get, values in conditions)]
+        read_keys, allowed = self._read_keys, self._allowed
+        chosen = list(items) if read_keys is None else [i for i in items if read_keys(i) in allowed]
         if self._period:
             chosen = [i for i in chosen if i.start <= as_of and (i.end is None or i.end >= as_of)]
         for field in self._dates:
