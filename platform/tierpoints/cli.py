@@ -13,15 +13,15 @@ import msgspec
 
 from tierpoints import clock, paths
 from tierpoints.accounts import service as account_service
+from tierpoints.cli_support import run_with_database, settings_or_exit
 from tierpoints.engine import Engine, FactsError
 from tierpoints.features.publishing import cli as publishing_cli
 from tierpoints.packs import PackError, load_catalog
 from tierpoints.packs.catalog import NotInForce, UnknownTenant
 from tierpoints.packs.sources import folder_packs
 from tierpoints.runtime import NotReady, build_runtime, database
-from tierpoints.settings import Settings, SettingsError
+from tierpoints.settings import Settings
 from tierpoints.store import db as store_db
-from tierpoints.store.db import DatabaseError
 from tierpoints.store.policy import load_policy_catalog, sync_packs
 from tierpoints.tables import chain_table, score_table
 
@@ -137,26 +137,12 @@ def simulate(tenant: str, as_of: str | None, table: bool, facts: str) -> None:
 
 
 def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
+    return settings_or_exit()
 
 
 def _with_database(work):
     """Run `work()` (a coroutine function) with the configured database active."""
-    settings = _settings()
-
-    async def run():
-        async with database(settings):
-            return await work()
-
-    try:
-        return asyncio.run(run())
-    except DatabaseError as error:
-        raise click.ClickException(str(error)) from None
-    except (OSError, ConnectionError) as error:
-        raise click.ClickException(f"cannot reach the database: {error}") from None
+    return run_with_database(lambda _settings: work())
 
 
 @main.group("db")

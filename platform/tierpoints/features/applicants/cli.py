@@ -7,10 +7,10 @@ import datetime as dt
 
 import click
 
+from tierpoints.cli_support import settings_or_exit
 from tierpoints.features.applicants.scores import recompute_scores
 from tierpoints.packs.catalog import UnknownTenant
 from tierpoints.runtime import NotReady, Runtime, build_runtime, database
-from tierpoints.settings import Settings, SettingsError
 from tierpoints.store.db import DatabaseError
 
 
@@ -27,10 +27,7 @@ def scores() -> None:
               help="Date (YYYY-MM-DD); default today.")
 def recompute(tenants: tuple[str, ...], as_of: dt.datetime | None) -> None:
     """Score every applicant with a live permit at the permit's tenant and store the result."""
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
+    settings = settings_or_exit()
 
     async def work() -> int:
         async with database(settings):

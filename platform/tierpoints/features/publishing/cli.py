@@ -3,41 +3,25 @@ publishes a draft and shows the recomputation of recognised scores."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from pathlib import Path
 
 import click
 
 from tierpoints import paths
+from tierpoints.cli_support import run_with_database
 from tierpoints.features.publishing import service
 from tierpoints.features.publishing.errors import PublishingError
 from tierpoints.features.publishing.export import export_packs
 from tierpoints.packs.catalog import NotInForce, UnknownTenant
-from tierpoints.runtime import NotReady, build_runtime, database
-from tierpoints.settings import Settings, SettingsError
-from tierpoints.store.db import DatabaseError
+from tierpoints.runtime import NotReady, build_runtime
 
 CLI_ACTOR = "cli"
 
 
 def _run(work):
-    """Run `work(settings)` (a coroutine function) with the configured database active."""
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
-
-    async def run():
-        async with database(settings):
-            return await work(settings)
-
-    try:
-        return asyncio.run(run())
-    except DatabaseError as error:
-        raise click.ClickException(str(error)) from None
-    except (OSError, ConnectionError) as error:
-        raise click.ClickException(f"cannot reach the database: {error}") from None
+    """Run `work(settings)` with the configured database active."""
+    return run_with_database(work)
 
 
 @click.command("export")
