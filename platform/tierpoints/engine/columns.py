@@ -15,7 +15,8 @@ import datetime as dt
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, is_
 from typing import Any
 
 import msgspec
@@ -54,12 +55,11 @@ class Vocabulary(dict):
 
 
 # Stand-ins that let C-level map() convert a whole column: an open end (None) becomes the
-# last representable date, a missing date (UNSET) the first one.
-_STAND_INS = {None: dt.date.max, UNSET: dt.date.min}
+# last representable date, a missing date (UNSET) the first one; a missing number is NaN.
+_DATE_STAND_INS = {None: dt.date.max, UNSET: dt.date.min}
+_NUMBER_STAND_INS = {None: np.nan, UNSET: np.nan}
 MISSING_DATE = dt.date.min.toordinal()  # no applicant is born in year 1
 _TO_ORDINAL = dt.date.toordinal
-_BOOLEAN = {True: True, False: False, UNSET: False, None: False}
-_NOT_A_NUMBER = {UNSET: np.nan, None: np.nan}
 
 
 class _Column:
@@ -71,6 +71,7 @@ class _Column:
         self.complete = complete
         self.blocks: list[np.ndarray] = []
         self.vocabulary = Vocabulary() if kind == "string" else None
+        self.stand_ins = _DATE_STAND_INS if kind == "date" else _NUMBER_STAND_INS
         if kind == "enum":
             self.codes = {value: code for code, value in enumerate(shape.values)}
             self.codes.update({UNSET: -1, None: -1})
@@ -81,23 +82,27 @@ class _Column:
         }[kind]
 
     def add(self, values: Iterable[Any], count: int) -> None:
-        kind = self.kind
-        if not self.complete and kind in ("date", "number", "integer"):
-            values = list(values)  # read twice below: dict.get(value, value)
-        if kind == "date":
-            dates = values if self.complete else map(_STAND_INS.get, values, values)
-            converted = map(_TO_ORDINAL, dates)
-        elif kind == "enum":
+        kind, dtype = self.kind, self.dtype
+        if kind == "enum":
             converted = map(self.codes.__getitem__, values)
         elif kind == "string":
             converted = map(self.vocabulary.__getitem__, values)
-        elif self.complete:  # numbers and booleans, all present: numpy takes them as they are
-            converted = values
         elif kind == "boolean":
-            converted = map(_BOOLEAN.__getitem__, values)
+            converted = map(is_, values, repeat(True))  # False, UNSET and None are no
+        elif self.complete:  # dates and numbers, all present
+            converted = map(_TO_ORDINAL, values) if kind == "date" else values
         else:
-            converted = map(_NOT_A_NUMBER.get, values, values)
-        self.blocks.append(np.fromiter(converted, dtype=self.dtype, count=count))
+            # Most values are usually present: convert them directly, and only when a
+            # block holds a missing one (or an open end) go through the stand-ins.
+            values = list(values)
+            try:
+                converted = np.fromiter(
+                    map(_TO_ORDINAL, values) if kind == "date" else values, dtype=dtype, count=count
+                )
+            except TypeError:
+                stand_ins = map(self.stand_ins.get, values, values)
+                converted = map(_TO_ORDINAL, stand_ins) if kind == "date" else stand_ins
+        self.blocks.append(np.fromiter(converted, dtype=dtype, count=count))
 
     def add_absent(self, count: int) -> None:
         """A block where nobody has the fact: every value is the missing one."""
