@@ -13,7 +13,7 @@ import functools
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import attrgetter, is_not, truth
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
@@ -37,6 +37,13 @@ MEMO_SIZE = 8192  # explanations (or plans) remembered per indicator (or chain)
 
 Outcome = tuple[float, bool, IndicatorResult]  # signed points, veto struck, explained result
 TierOutcome = tuple[float, TierResult, list[VetoResult]]
+
+
+class TierPlan(NamedTuple):
+    """How to score a tier for applicants who claim the same facts."""
+
+    outcome: TierOutcome | None  # the whole tier's, when it reads nothing they claim
+    known: list[Outcome | None]  # each indicator's, when it reads nothing they claim
 
 
 def _getter(names: list[str]):
@@ -210,7 +217,7 @@ class CompiledChain:
         others = sorted(set(self.needs) - set(numeric))
         self._read_others, self._read_numbers = _getter(others), _getter(numeric)
         self._claim_order = others + numeric
-        self._plans: dict[tuple[bool, ...], list[tuple[TierOutcome | None, list[Outcome | None]]]] = {}
+        self._plans: dict[tuple[bool, ...], list[TierPlan]] = {}
 
     def single(self, facts: Any, as_of: dt.date) -> ScoreResult:
         total, tiers, vetoes = 0.0, [], []
@@ -224,32 +231,30 @@ class CompiledChain:
             vetoed=bool(vetoes), vetoes=vetoes, tiers=tiers,
         )
 
-    def _plan(self, facts: Any, as_of: dt.date) -> list[tuple[TierOutcome | None, list[Outcome | None]]]:
-        """Per tier: its outcome if it reads nothing claimed, and the indicators' outcomes
-        that are known for the same reason. Applicants who claim the same facts share one."""
+    def _plan(self, facts: Any, as_of: dt.date) -> list[TierPlan]:
+        """The plan for applicants who claim what these facts claim, made once for them all."""
         claims = (*map(truth, self._read_others(facts)),
                   *map(is_not, self._read_numbers(facts), repeat(UNSET)))
         plan = self._plans.get(claims)
         if plan is None:
+            if len(self._plans) >= MEMO_SIZE:
+                self._plans.clear()
             claimed = frozenset(compress(self._claim_order, claims))
-            plan = [
-                (
+            plan = self._plans[claims] = [
+                TierPlan(
                     tier.unclaimed(facts, as_of) if tier.facts_read.isdisjoint(claimed) else None,
-                    [
-                        indicator.unclaimed(facts, as_of)
-                        if indicator.facts_read.isdisjoint(claimed) else None
-                        for indicator in tier.indicators
-                    ],
+                    [indicator.unclaimed(facts, as_of)
+                     if indicator.facts_read.isdisjoint(claimed) else None
+                     for indicator in tier.indicators],
                 )
                 for tier in self.tiers
             ]
-            if len(self._plans) >= MEMO_SIZE:
-                self._plans.clear()
-            self._plans[claims] = plan
         return plan
 
     def batch(self, columns: FactColumns, as_of: dt.date) -> BatchScores:
         size = columns.size
+        for items in columns.items.values():
+            items.derived.clear()  # each pass works out (and pays for) its own
         indicators = [i for tier in self.tiers for i in tier.indicators]
         vetoes = sum(i.category == "veto" for i in indicators)
         # Every result row is written in place: no full-length temporaries per indicator.

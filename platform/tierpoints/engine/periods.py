@@ -12,6 +12,7 @@ import calendar
 import datetime as dt
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,9 +20,9 @@ DAYS_PER_MONTH = 30
 MONTHS_PER_YEAR = 12
 OPEN_END = dt.date.max.toordinal()  # a period still running
 
-# Ordinals stay below 2**20 until the year 2870; each applicant gets its own band of days
-# so a running maximum never carries one applicant's periods into the next one's.
-_BAND = 1 << 21
+# Every ordinal (up to date.max, 3,652,059) is below 2**22; each applicant gets its own band
+# of days so a running maximum never carries one applicant's periods into the next one's.
+_BAND = 1 << 22
 
 
 def covered_days(periods: Iterable[tuple[int, int]], as_of: int) -> int:
@@ -55,42 +56,59 @@ def covered_days_by_owner(
     owner: np.ndarray, start: np.ndarray, end: np.ndarray, as_of: int,
     where: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(owners, days): the covered days of each applicant that has periods, owners ascending.
+    """(owners, days): the covered days of each applicant that has periods, owners ascending."""
+    periods = PeriodsInOrder.of(owner, start, end)
+    return periods.covered_days(as_of, None if where is None else where[periods.order])
 
-    Works on the periods alone, so a fact few applicants have costs little.
-    """
-    if owner.size == 0:
-        return owner[:0], np.zeros(0, dtype=np.int64)
-    # Periods that do not count become empty ones (starting after they end) instead of
-    # being removed: no copies, and since periods are taken in order of start, an empty
-    # one never hides a day of a later one.
-    start_key = np.minimum(start, as_of + 1)
-    end_key = np.minimum(end, as_of)
-    if where is not None:
-        np.subtract(start_key, 1, out=end_key, where=~where)
-    offset = owner * _BAND
-    start_key += offset
-    end_key += offset
-    # Sort by applicant, then start. Owners usually arrive in order with their few periods
-    # in any order: a stable sort (timsort) finds those runs and beats a full quicksort,
-    # and keeps ascending owners where they are.
-    order = np.argsort(start_key, kind="stable")
-    if not np.all(owner[1:] >= owner[:-1]):
+
+@dataclass
+class PeriodsInOrder:
+    """Periods sorted by applicant, then start: what the duration rules over one list fact
+    need, worked out once per scoring pass. Works on the periods alone, so a fact few
+    applicants have costs little."""
+
+    order: np.ndarray  # position of each sorted period among the periods as loaded
+    start: np.ndarray
+    end: np.ndarray
+    offset: np.ndarray  # owner * _BAND: each applicant's own band of days
+    owners: np.ndarray  # the applicants that have periods, ascending
+    lasts: np.ndarray  # position of each one's last period
+
+    @classmethod
+    def of(cls, owner: np.ndarray, start: np.ndarray, end: np.ndarray) -> PeriodsInOrder:
+        # Owners usually arrive in order, each with a few periods in any order: a stable
+        # sort (timsort) finds those runs and costs far less than a full quicksort.
+        order = np.argsort(owner * _BAND + start, kind="stable")
         owner = owner[order]
-    start_key, end_key = start_key[order], end_key[order]
-    # fresh[i] = the days of period i that no earlier period of the same applicant covers
-    fresh = np.empty_like(end_key)
-    fresh[0] = -1
-    np.maximum.accumulate(end_key[:-1], out=fresh[1:])
-    fresh += 1
-    np.maximum(fresh, start_key, out=fresh)
-    np.subtract(end_key, fresh, out=fresh)
-    fresh += 1
-    np.maximum(fresh, 0, out=fresh)
-    # Each applicant's sum: differences of the running total at their last periods.
-    lasts = np.flatnonzero(np.concatenate((owner[1:] != owner[:-1], [True])))
-    totals = np.cumsum(fresh, out=fresh)[lasts]
-    return owner[lasts], np.diff(totals, prepend=0)
+        lasts = np.flatnonzero(owner[1:] != owner[:-1])
+        if owner.size:
+            lasts = np.append(lasts, owner.size - 1)
+        return cls(order, start[order], end[order], owner * _BAND, owner[lasts], lasts)
+
+    def covered_days(self, as_of: int, where: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(owners, days) for covered_days_by_owner; `where` marks the periods that count."""
+        if self.order.size == 0:
+            return self.owners, np.zeros(0, dtype=np.int64)
+        # Keys run in each applicant's band; ends are exclusive (the day after). A period
+        # that does not count becomes an empty one instead of being removed: it copies
+        # nothing, and as periods are taken in order of start it never hides a later day.
+        start_key = np.minimum(self.start, as_of + 1)
+        start_key += self.offset
+        end_key = np.minimum(self.end, as_of)
+        end_key += self.offset
+        end_key += 1
+        if where is not None:
+            np.copyto(end_key, start_key, where=~where)
+        # fresh[i] = the days of period i that no earlier period of the applicant covers
+        fresh = np.empty_like(end_key)
+        fresh[0] = 0
+        np.maximum.accumulate(end_key[:-1], out=fresh[1:])
+        np.maximum(fresh, start_key, out=fresh)
+        np.subtract(end_key, fresh, out=fresh)
+        np.maximum(fresh, 0, out=fresh)
+        # Each applicant's sum: differences of the running total at their last periods.
+        totals = np.cumsum(fresh, out=fresh)[self.lasts]
+        return self.owners, np.diff(totals, prepend=0)
 
 
 def full_months(days):
@@ -104,7 +122,7 @@ def full_units(days, unit: str):
 
 
 def days_per_unit(unit: str) -> int:
-    """full_units(days, unit) == days // days_per_unit(unit): floor(floor(d / 30) / 12) is floor(d / 360)."""
+    """full_units(days, unit) == days // days_per_unit(unit), as floor(floor(d/30)/12) == floor(d/360)."""
     return DAYS_PER_MONTH if unit == "month" else DAYS_PER_MONTH * MONTHS_PER_YEAR
 
 

@@ -20,11 +20,11 @@ import numpy as np
 from tierpoints.engine.columns import MISSING_DATE, FactColumns
 from tierpoints.engine.periods import (
     OPEN_END,
+    PeriodsInOrder,
     age_by_birth_day,
     age_in_full_years,
     birth_day_index,
     covered_days,
-    covered_days_by_owner,
     days_per_unit,
 )
 from tierpoints.engine.selection import Selection
@@ -237,9 +237,14 @@ class DurationRule(_OnFact):
 
     def batch(self, columns, as_of):
         items = columns.items[self.rule.fact]
-        owners, days = covered_days_by_owner(
-            items.owner, items.fields["start"], items.fields["end"], as_of.toordinal(),
-            where=self.selection.mask(items, as_of),
+        periods = items.derived.get("periods in order")
+        if periods is None:  # shared by every duration rule over this fact
+            periods = items.derived["periods in order"] = PeriodsInOrder.of(
+                items.owner, items.fields["start"], items.fields["end"]
+            )
+        where = self.selection.mask(items, as_of)
+        owners, days = periods.covered_days(
+            as_of.toordinal(), None if where is None else where[periods.order]
         )
         raw = np.zeros(columns.size)
         raw[owners] = days // self._days_per_unit * self.rule.points_per_unit

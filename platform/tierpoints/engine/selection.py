@@ -35,13 +35,13 @@ class Selection:
         if rule.in_area is not None:
             conditions.append((rule.in_area, area))
         self.conditions = conditions
-        # All conditions as one membership test: the fields' values (a tuple when several)
-        # must be among the allowed combinations.
+        # All conditions as one membership test (cheaper per item than one test each): the
+        # fields' values, a tuple when there are several, must be an allowed combination.
         self._read_keys = attrgetter(*(field for field, _ in conditions)) if conditions else None
-        if len(conditions) == 1:
-            self._allowed = conditions[0][1]
-        else:
-            self._allowed = frozenset(product(*(values for _, values in conditions)))
+        self._allowed = (
+            conditions[0][1] if len(conditions) == 1
+            else frozenset(product(*(values for _, values in conditions)))
+        )
         self._describe_area = f" in {area_owner}" if rule.in_area is not None else ""
         self._where = ", ".join(
             f"{field} {' or '.join(sorted(map(_text, values)))}"
