@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
@@ -53,7 +54,7 @@ def test_simulate_matches_the_engine_and_the_worked_example(client, engine, as_o
     assert response.status_code == 200
     body = response.json()
     assert body["tiers"][0]["points"] == 72.5
-    assert body == __import__("msgspec").to_builtins(engine.score(WORKED_EXAMPLE_1, "xiangshan", as_of))
+    assert body == msgspec.to_builtins(engine.score(WORKED_EXAMPLE_1, "xiangshan", as_of))
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ Simulation needs no database, so the runtime is built over the pack catalog dire
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -27,7 +28,7 @@ async def bare(request: Request) -> dict[str, Any]:
 
 def build():
     catalog = load_catalog()
-    settings = Settings(data_dir=__import__("pathlib").Path("/tmp"), database_url="(none)",
+    settings = Settings(data_dir=Path("/tmp"), database_url="(none)",
                         production=False, secret="bench")
     app = create_app(Runtime(settings, catalog, Engine(catalog), Authorizer(catalog, [])))
     app.register(bare)

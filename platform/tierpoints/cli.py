@@ -15,6 +15,7 @@ from tierpoints import clock, paths
 from tierpoints.accounts import service as account_service
 from tierpoints.cli_support import run_with_database, settings_or_exit
 from tierpoints.engine import Engine, FactsError
+from tierpoints.features.applicants import cli as applicants_cli
 from tierpoints.features.publishing import cli as publishing_cli
 from tierpoints.packs import PackError, load_catalog
 from tierpoints.packs.catalog import NotInForce, UnknownTenant
@@ -264,7 +265,7 @@ def serve(host: str, port: int) -> None:
 
 main.add_command(publishing_cli.commands(packs))  # `packs export` and `drafts publish`
 
-main.add_command(__import__("tierpoints.features.applicants.cli", fromlist=["scores"]).scores)
+main.add_command(applicants_cli.scores)
 
 if __name__ == "__main__":
     main()

@@ -55,7 +55,9 @@ def login_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 
 
 def authorize(runtime: Runtime, actor: Actor, tenant: str, obj: str, action: str) -> str:
-    """The actor's username if they may do it; 401 for the public, 403 otherwise."""
+    """The actor's username if they may do it; 404 for an unknown tenant, 401 for the public,
+    403 otherwise."""
+    runtime.catalog.tenant(tenant)
     username = actor.require_login()
     if not runtime.authorizer.can(username, tenant, obj, action):
         raise PermissionDenied(username, tenant, obj, action)

@@ -6,6 +6,7 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import msgspec
@@ -99,6 +100,10 @@ class PolicyCatalog:
 
     def fact_departments(self) -> dict[str, set[str]]:
         """Which departments verify each fact, from every indicator that reads it."""
+        return self._fact_departments
+
+    @cached_property  # asked for every fact of every request; the catalog never changes
+    def _fact_departments(self) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
         for versions in self.indicator_sets.values():
             for indicator_set in versions:

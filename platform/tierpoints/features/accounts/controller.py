@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import JSONBody, PathParameter
+from litestar.params import JSONBody
 
 from tierpoints.accounts import service
 from tierpoints.accounts.credentials import issue_token
-from tierpoints.features.auth import Actor, authorize
-from tierpoints.runtime import Runtime
-
-TenantId = Annotated[str, PathParameter(description="A tenant id, e.g. xiangshan.")]
-RuntimeDep = NamedDependency[Runtime]
-ActorDep = NamedDependency[Actor]
+from tierpoints.features.auth import authorize
+from tierpoints.features.params import ActorDep, RuntimeDep, TenantId
 
 
 class Credentials(msgspec.Struct, forbid_unknown_fields=True):
@@ -64,7 +59,6 @@ class AccountsController(Controller):
 
     @get("/", summary="Accounts holding roles in the tenant")
     async def list_accounts(self, tenant_id: TenantId, runtime: RuntimeDep, actor: ActorDep) -> list[dict]:
-        runtime.catalog.tenant(tenant_id)
         authorize(runtime, actor, tenant_id, "accounts", "read")
         return await service.list_accounts({tenant_id})
 
@@ -72,7 +66,6 @@ class AccountsController(Controller):
     async def create_account(
         self, tenant_id: TenantId, data: JSONBody[NewAccount], runtime: RuntimeDep, actor: ActorDep
     ) -> dict[str, Any]:
-        runtime.catalog.tenant(tenant_id)
         username = authorize(runtime, actor, tenant_id, "accounts", "manage")
         grant = await service.create_account(
             runtime.catalog, data.username, data.password, data.role, tenant_id, data.department,

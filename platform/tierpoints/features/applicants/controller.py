@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Annotated
 
 from litestar import Controller, get, post, put
-from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter, PathParameter
 
 from tierpoints.features.applicants import facts as facts_service
@@ -25,11 +24,9 @@ from tierpoints.features.applicants.schemas import (
     ScoreView,
 )
 from tierpoints.features.auth import Actor, authorize, login_required
+from tierpoints.features.params import ActorDep, RuntimeDep, TenantId
 from tierpoints.runtime import Runtime
 
-RuntimeDep = NamedDependency[Runtime]
-ActorDep = NamedDependency[Actor]
-TenantId = Annotated[str, PathParameter(description="A tenant id, e.g. xiangshan.")]
 MAX_ID = 2**31 - 1  # a serial column: larger ids would be a database error, not a 404
 ApplicantId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The applicant's id.")]
 Note = JSONBody[PermitNote | None]  # the body may be left out
@@ -42,7 +39,6 @@ class TenantApplicantsController(Controller):
     @post("/", summary="Register an applicant with a residence permit issued by the tenant")
     async def register(self, tenant_id: TenantId, data: JSONBody[NewApplicant], runtime: RuntimeDep,
                        actor: ActorDep) -> ApplicantView:
-        runtime.catalog.tenant(tenant_id)
         username = authorize(runtime, actor, tenant_id, "applicants", "register")
         return await registry.register(runtime, username, tenant_id, data)
 
@@ -121,7 +117,6 @@ class ApplicantsController(Controller):
 
 async def _find(runtime: Runtime, actor: Actor, tenant_id: str, identity_number: str | None,
                 after: int, limit: int) -> list[ApplicantView]:
-    runtime.catalog.tenant(tenant_id)
     username = authorize(runtime, actor, tenant_id, "applicants", "read")
     digest = None
     if identity_number is not None:

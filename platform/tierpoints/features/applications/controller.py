@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from tierpoints.features.applications import service
@@ -19,15 +18,11 @@ from tierpoints.features.applications.schemas import (
     OverdueGroup,
     Rejection,
 )
-from tierpoints.features.auth import Actor
-from tierpoints.runtime import Runtime
+from tierpoints.features.params import ActorDep, RuntimeDep, TenantId
 
-RuntimeDep = NamedDependency[Runtime]
-ActorDep = NamedDependency[Actor]
 MAX_ID = 2**31 - 1
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Department = Annotated[str, QueryParameter(description="A department id, e.g. education.")]
-TenantId = Annotated[str, PathParameter(description="A tenant id, e.g. xiangshan.")]
 
 
 class ApplicantApplicationsController(Controller):

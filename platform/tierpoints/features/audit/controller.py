@@ -7,14 +7,11 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get
-from litestar.di import NamedDependency
-from litestar.params import Parameter, PathParameter
+from litestar.params import Parameter
 
-from tierpoints.features.auth import Actor, authorize
-from tierpoints.runtime import Runtime
+from tierpoints.features.auth import authorize
+from tierpoints.features.params import ActorDep, RuntimeDep, TenantId
 from tierpoints.store.tables import AuditEntry
-
-TenantId = Annotated[str, PathParameter(description="A tenant id, e.g. ningbo.")]
 
 
 class AuditEntryView(msgspec.Struct):
@@ -34,11 +31,10 @@ class AuditController(Controller):
 
     @get("/", summary="Audit entries of the tenant and of the tenants below it the caller may read")
     async def entries(
-        self, tenant_id: TenantId, runtime: NamedDependency[Runtime], actor: NamedDependency[Actor],
+        self, tenant_id: TenantId, runtime: RuntimeDep, actor: ActorDep,
         after: Annotated[int, Parameter(ge=0, le=2**62, description="Only entries with a greater id")] = 0,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
     ) -> list[AuditEntryView]:
-        runtime.catalog.tenant(tenant_id)
         username = authorize(runtime, actor, tenant_id, "audit", "read")
         tenants = [
             tenant for tenant in runtime.catalog.tree.area(tenant_id)

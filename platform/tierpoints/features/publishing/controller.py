@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post, put
-from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, JSONBody, PathParameter
 
 from tierpoints.features.auth import Actor, authorize
+from tierpoints.features.params import ActorDep, RuntimeDep, TenantId
 from tierpoints.features.publishing import service, versions
 from tierpoints.features.publishing.schemas import (
     DraftView,
@@ -19,12 +19,9 @@ from tierpoints.features.publishing.schemas import (
 )
 from tierpoints.runtime import Runtime
 
-TenantId = Annotated[str, PathParameter(description="A tenant id, e.g. xiangshan.")]
 DraftId = Annotated[int, PathParameter(description="The draft's id (from its creation or the list).")]
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False,
                                                 description="The draft's revision, as its ETag gave it.")]
-RuntimeDep = NamedDependency[Runtime]
-ActorDep = NamedDependency[Actor]
 RESOURCE = "indicator_sets"
 
 
@@ -56,7 +53,6 @@ class PublishingController(Controller):
     @post("/drafts", summary="Start a draft: a document, or {} to copy the version in force today")
     async def create_draft(self, tenant_id: TenantId, data: JSONBody[dict[str, Any]], runtime: RuntimeDep,
                            actor: ActorDep) -> Response[DraftView]:
-        runtime.catalog.tenant(tenant_id)
         username = authorize(runtime, actor, tenant_id, RESOURCE, "edit")
         view = service.draft_view(await service.create_draft(username, tenant_id, data))
         return _with_etag(view, 201, Location=f"{_base(tenant_id)}/drafts/{view.id}")
@@ -64,7 +60,6 @@ class PublishingController(Controller):
     @get("/drafts/{draft_id:int}", summary="A draft (or a version it became) with its content and ETag")
     async def get_draft(self, tenant_id: TenantId, draft_id: DraftId, runtime: RuntimeDep,
                         actor: ActorDep) -> Response[DraftView]:
-        runtime.catalog.tenant(tenant_id)
         authorize(runtime, actor, tenant_id, RESOURCE, "read_drafts")  # 401/403 before saying if it exists
         return _with_etag(service.draft_view(await service.get_version(tenant_id, draft_id)))
 
@@ -72,7 +67,6 @@ class PublishingController(Controller):
     async def replace_draft(self, tenant_id: TenantId, draft_id: DraftId, data: JSONBody[dict[str, Any]],
                             runtime: RuntimeDep, actor: ActorDep,
                             if_match: IfMatch = None) -> Response[DraftView]:
-        runtime.catalog.tenant(tenant_id)
         username = authorize(runtime, actor, tenant_id, RESOURCE, "edit")
         row = await service.replace_draft(username, tenant_id, draft_id, if_match, data)
         return _with_etag(service.draft_view(row))
@@ -81,7 +75,6 @@ class PublishingController(Controller):
           summary="Run the packs' schema and load-time checks on a draft; lists every problem")
     async def validate_draft(self, tenant_id: TenantId, draft_id: DraftId, runtime: RuntimeDep,
                              actor: ActorDep) -> ValidationReport:
-        runtime.catalog.tenant(tenant_id)
         authorize(runtime, actor, tenant_id, RESOURCE, "read_drafts")
         return await service.validate_draft(tenant_id, draft_id)
 
@@ -90,7 +83,6 @@ class PublishingController(Controller):
     async def publish_draft(self, tenant_id: TenantId, draft_id: DraftId,
                             data: JSONBody[PublishRequest], runtime: RuntimeDep, actor: ActorDep,
                             if_match: IfMatch = None) -> PublishResult:
-        runtime.catalog.tenant(tenant_id)
         username = authorize(runtime, actor, tenant_id, RESOURCE, "publish")
         row, superseded = await service.publish_draft(
             username, tenant_id, draft_id, data.effective_from, if_match)

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import QueryParameter
 
 from tierpoints import clock
 from tierpoints.engine import Engine, ScoreResult
+from tierpoints.features.params import TenantId
 from tierpoints.features.simulation.schemas import TenantView, TierIndicators
 from tierpoints.features.simulation.service import chain_indicators, tenant_views
 
@@ -18,7 +19,6 @@ AsOf = Annotated[
     dt.date | None,
     QueryParameter(description="Score or show as of this date (YYYY-MM-DD); default today."),
 ]
-TenantId = Annotated[str, PathParameter(description="A tenant id, e.g. xiangshan.")]
 EngineDep = NamedDependency[Engine]
 
 
