@@ -103,9 +103,10 @@ class _Column:
             # block holds a missing one (or an open end) go through the stand-ins.
             values = list(values)
             try:
-                converted = np.fromiter(
+                self.blocks.append(np.fromiter(
                     map(_TO_ORDINAL, values) if kind == "date" else values, dtype=dtype, count=count
-                )
+                ))
+                return
             except TypeError:
                 stand_ins = map(self.stand_ins.get, values, values)
                 converted = map(_TO_ORDINAL, stand_ins) if kind == "date" else stand_ins
