@@ -1,0 +1,61 @@
+"""Starting the service (issue #3): `tierpoints serve` refuses an unmigrated or empty database
+and says what to run; `db migrate` and `packs sync` make it ready."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from tierpoints.cli import main
+from tierpoints.runtime import NotReady, build_runtime, database
+from tierpoints.settings import Settings
+
+
+def settings_for(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'fresh.sqlite'}",
+                    production=False, secret="startup-test")
+
+
+def cli(tmp_path, *args: str):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}", "TIERPOINTS_DATA": str(tmp_path)}
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+async def start(settings: Settings):
+    async with database(settings):
+        return await build_runtime(settings)
+
+
+def test_serve_refuses_an_unmigrated_database_then_an_empty_one_then_starts(tmp_path):
+    import asyncio
+
+    settings = settings_for(tmp_path)
+    with pytest.raises(NotReady, match=r"migration\(s\) not applied: run `tierpoints db migrate` first"):
+        asyncio.run(start(settings))
+
+    migrated = cli(tmp_path, "db", "migrate")
+    assert migrated.exit_code == 0 and "applied" in migrated.output
+    assert "is up to date" in cli(tmp_path, "db", "migrate").output
+    with pytest.raises(NotReady, match="holds no policy: run `tierpoints packs sync` first"):
+        asyncio.run(start(settings))
+
+    synced = cli(tmp_path, "packs", "sync")
+    assert synced.exit_code == 0, synced.output
+    assert "tenants added: hangzhou, ningbo, xiangshan, zhejiang" in synced.output
+    runtime = asyncio.run(start(settings))
+    assert sorted(runtime.catalog.tenants) == ["hangzhou", "ningbo", "xiangshan", "zhejiang"]
+    assert [t.tenant for t in runtime.engine.score({}, at="xiangshan").tiers] == ["zhejiang", "ningbo", "xiangshan"]
+
+
+def test_serve_command_names_what_to_run(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--port", "0"], env={
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}", "TIERPOINTS_DATA": str(tmp_path)})
+    assert result.exit_code == 1
+    assert "run `tierpoints db migrate` first" in result.output
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path):
+    result = CliRunner().invoke(main, ["db", "migrate"], env={
+        "TIERPOINTS_ENV": "production", "TIERPOINTS_SECRET": "", "TIERPOINTS_DATA": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}"})
+    assert result.exit_code == 1 and "TIERPOINTS_SECRET must be set in production" in result.output
