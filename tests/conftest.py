@@ -166,10 +166,9 @@ class Platform:
 
     async def account(self, username: str, role: str, tenant: str, department: str | None = None) -> dict:
         """Create an account holding one role; returns the Authorization header for it."""
-        grant = await account_service.create_account(
+        await account_service.create_account(
             self.runtime.catalog, username, TEST_PASSWORD, role, tenant, department, actor="test")
-        self.runtime.authorizer.add_grants([grant])
-        return await self.login(username)
+        return await self.login(username)  # the next authenticated request loads the grant
 
     async def login(self, username: str, password: str = TEST_PASSWORD) -> dict:
         response = await self.client.post("/api/v1/auth/token",

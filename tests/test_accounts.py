@@ -44,3 +44,16 @@ async def test_account_requests_that_cannot_be_honoured_are_4xx(platform):
     unknown_field = await platform.client.post("/api/v1/tenants/ningbo/accounts", headers=headers,
                                                json={"username": "x4", "password": "p" * 12, "role": "window_clerk", "is_admin": True})
     assert unknown_field.status_code == 400
+
+
+async def test_an_account_added_outside_the_server_works_at_once(platform):
+    """README: `tierpoints accounts add` while the service runs — the new grant takes effect
+    on the next request, without a restart (the CLI writes to the database, not the server)."""
+    from tierpoints.accounts import service
+
+    await service.create_account(platform.runtime.catalog, "cli_admin", "a long enough password",
+                                 "province_admin", "zhejiang", None, actor="cli")
+    headers = await platform.login("cli_admin", "a long enough password")
+    listed = await platform.client.get("/api/v1/tenants/zhejiang/accounts", headers=headers)
+    assert listed.status_code == 200
+    assert [a["username"] for a in listed.json()] == ["cli_admin"]

@@ -80,7 +80,6 @@ from conftest import TENANTS, TEST_PASSWORD, PackTree, Platform
 from tierpoints import clock
 from tierpoints.accounts import service as account_service
 from tierpoints.app import create_app
-from tierpoints.authz import Grant
 from tierpoints.features.applicants import registry
 from tierpoints.features.applicants.identity import check_digit
 from tierpoints.features.applicants.records import load
@@ -94,7 +93,14 @@ from tierpoints.runtime import build_runtime
 from tierpoints.settings import Settings
 from tierpoints.store import db as store_db
 from tierpoints.store.policy import sync_packs
-from tierpoints.store.tables import ALL_TABLES, AuditEntry, PermitEvent, ResidencePermit
+from tierpoints.store.tables import (
+    ALL_TABLES,
+    Account,
+    AuditEntry,
+    PermitEvent,
+    ResidencePermit,
+    RoleAssignment,
+)
 from tierpoints.store.transactions import write_transaction
 
 # --- the table ------------------------------------------------------------------------------
@@ -471,10 +477,18 @@ async def world(matrix_engine, matrix_packs, tmp_path_factory):
         headers["public"] = {}
         world = World(platform, matrix_engine, headers)
         world.own_record, _ = await world.register(ROLES["appl"][1], account=username("applicant"))
-        runtime.authorizer.add_grants(  # the set-up's roles, in memory only (no account, no audit)
-            Grant(SETUP, role, tenant, department)
-            for tenant in sorted(runtime.catalog.tenants) for role, department in SETUP_ROLES)
-        runtime.authorizer.add_grants([Grant(SETUP, "migrant_office_city", "zhejiang")])  # reviews, below
+        # The set-up's own roles, written straight into the tables (no audit entry): the
+        # service reloads grants from the database, so in-memory ones would not survive.
+        now = dt.datetime.now(dt.UTC)
+        setup = Account(username=SETUP, password_hash="!", display_name=SETUP, active=True, created_at=now)
+        await setup.save().run()
+        grants = [(role, tenant, department) for tenant in sorted(runtime.catalog.tenants)
+                  for role, department in SETUP_ROLES]
+        grants.append(("migrant_office_city", "zhejiang", None))  # reviews, below
+        for role, tenant, department in grants:
+            await RoleAssignment(account=setup.id, role=role, tenant=tenant, department=department,
+                                 created_at=now, created_by=SETUP).save().run()
+        await runtime.refresh_grants()
         yield world
     # the suite's other tests empty the tables they use: nothing to clean up here
 

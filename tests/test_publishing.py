@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
+import time
 import uuid
 
 import msgspec
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from tierpoints import audit, clock
 from tierpoints.cli import main
+from tierpoints.runtime import POLICY_CHECK_SECONDS
 from tierpoints.store import db as store_db
 from tierpoints.store.tables import (
     Applicant,
@@ -388,3 +390,22 @@ async def test_cli_publishes_a_draft_and_shows_the_recomputation(platform, datab
     assert "recomputed 2 recognised score(s)" in published.output  # ningbo and xiangshan, not hangzhou
     row = await IndicatorSetVersion.select().where(IndicatorSetVersion.id == draft["id"]).first().run()
     assert (row["status"], row["effective_from"], row["published_by"]) == ("published", TODAY, "cli")
+
+
+async def test_a_running_service_picks_up_a_version_published_from_the_cli(platform, database_engine, tmp_path):
+    """A publish in another process (the CLI, another instance) reaches the running service
+    within POLICY_CHECK_SECONDS, without a restart."""
+    admin = await platform.account("xs_admin", "county_admin", "xiangshan")
+    draft = await start_draft(platform, admin)
+    assert (await put(platform, admin, draft, party_member_points(draft["content"], 7))).status_code == 200
+    published = await run_cli(database_engine, tmp_path, "drafts", "publish", "--tenant", "xiangshan",
+                              "--draft", str(draft["id"]), "--effective-from", TODAY.isoformat())
+    assert published.exit_code == 0, published.output
+    url = "/api/v1/tenants/xiangshan/simulate"
+    body = {"party_member": True}
+    platform.runtime.policy_checked = time.monotonic()  # looked just now: still the old policy
+    stale = (await platform.client.post(url, params={"as_of": TODAY.isoformat()}, json=body)).json()
+    assert stale["tiers"][2]["points"] == 5
+    platform.runtime.policy_checked -= POLICY_CHECK_SECONDS  # the check is due
+    fresh = (await platform.client.post(url, params={"as_of": TODAY.isoformat()}, json=body)).json()
+    assert fresh["tiers"][2]["points"] == 7

@@ -35,18 +35,20 @@ CONTROLLERS = [SimulationController, AuthController, AccountsController, AuditCo
 def create_app(runtime: Runtime) -> Litestar:
     """The app over a built runtime (see runtime.build_runtime; `tierpoints serve` does it)."""
 
-    def provide_runtime(state: State) -> Runtime:
+    async def provide_runtime(state: State) -> Runtime:
+        await state.runtime.refresh_policy()  # policy published elsewhere shows within seconds
         return state.runtime
 
-    def provide_engine(state: State):
+    async def provide_engine(state: State):
+        await state.runtime.refresh_policy()
         return state.runtime.engine  # swapped when a new indicator set is published
 
     return Litestar(
         route_handlers=CONTROLLERS,
         state=State({"runtime": runtime}),
         dependencies={
-            "runtime": Provide(provide_runtime, sync_to_thread=False),
-            "engine": Provide(provide_engine, sync_to_thread=False),
+            "runtime": Provide(provide_runtime),
+            "engine": Provide(provide_engine),
             "actor": Provide(provide_actor),
         },
         exception_handlers=EXCEPTION_HANDLERS,

@@ -3,6 +3,7 @@ the authorizer, built from the database at start-up."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ from tierpoints.packs.catalog import PolicyCatalog
 from tierpoints.settings import Settings
 from tierpoints.store import db
 from tierpoints.store.policy import has_tenants, load_policy_catalog
+from tierpoints.store.tables import IndicatorSetVersion, RoleAssignment, TenantRecord
+
+POLICY_CHECK_SECONDS = 2.0  # how stale a running service's policy may be after a CLI publish
 
 
 class NotReady(RuntimeError):
@@ -29,6 +33,34 @@ class Runtime:
     authorizer: Authorizer
     # sends the notification outbox (features/applications/notifications.py); None: the log
     sender: Any = None
+    # (count, newest id) of the grants the authorizer holds: grants made elsewhere (the CLI,
+    # another instance) change it, and the next authenticated request reloads them
+    grants_seen: tuple[int, int] | None = None
+
+    async def refresh_grants(self) -> None:
+        """Reload the grants if the database's differ from those the authorizer holds."""
+        seen = await grants_signature()
+        if seen != self.grants_seen:
+            self.authorizer = Authorizer(self.catalog, await all_grants())
+            self.grants_seen = seen
+
+    policy_seen: tuple[Any, ...] | None = None
+    policy_checked: float = 0.0
+
+    async def refresh_policy(self, every: float = POLICY_CHECK_SECONDS) -> None:
+        """Load the published policy again if another process (the CLI's `drafts publish` or
+        `packs sync`, another instance) changed it; looks at most once every `every` seconds."""
+        now = time.monotonic()
+        if self.policy_seen is None or now - self.policy_checked < every:
+            return  # not built from a database (build_runtime sets it), or looked just now
+        self.policy_checked = now
+        if await policy_signature() != self.policy_seen:
+            await self.reload_policy()
+
+    async def reload_policy(self) -> None:
+        """Use the policy as the database now publishes it."""
+        self.policy_seen = await policy_signature()
+        self.use_catalog(await load_policy_catalog())
 
     def use_catalog(self, catalog: PolicyCatalog) -> None:
         """Swap in newly published policy (grants stay; the decision cache is cleared)."""
@@ -50,7 +82,25 @@ async def build_runtime(settings: Settings) -> Runtime:
     if not await has_tenants():
         raise NotReady(f"the database ({_where(settings)}) holds no policy: run `tierpoints packs sync` first")
     catalog = await load_policy_catalog()
-    return Runtime(settings, catalog, Engine(catalog), Authorizer(catalog, await all_grants()))
+    runtime = Runtime(settings, catalog, Engine(catalog), Authorizer(catalog, await all_grants()),
+                      grants_seen=await grants_signature(), policy_seen=await policy_signature())
+    runtime.policy_checked = time.monotonic()
+    return runtime
+
+
+async def policy_signature() -> tuple[Any, ...]:
+    """Changes whenever a version is published or superseded, or a tenant is synced."""
+    versions = await IndicatorSetVersion.raw(
+        "SELECT COUNT(*) AS n, MAX(published_at) AS newest FROM indicator_set_version "
+        "WHERE status IN ('published', 'superseded')").run()
+    tenants = await TenantRecord.raw("SELECT COUNT(*) AS n, MAX(synced_at) AS newest FROM tenant").run()
+    return (versions[0]["n"], str(versions[0]["newest"]), tenants[0]["n"], str(tenants[0]["newest"]))
+
+
+async def grants_signature() -> tuple[int, int]:
+    rows = await RoleAssignment.raw(
+        "SELECT COUNT(*) AS grants, COALESCE(MAX(id), 0) AS newest FROM role_assignment").run()
+    return int(rows[0]["grants"]), int(rows[0]["newest"])
 
 
 def _where(settings: Settings) -> str:

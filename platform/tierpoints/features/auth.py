@@ -44,6 +44,7 @@ async def provide_actor(request: Request, runtime: NamedDependency[Runtime]) -> 
     active = await Account.select(Account.active).where(Account.username == username).first().run()
     if not active or not active["active"]:
         raise NotAuthorizedException("the account of this token is not active")
+    await runtime.refresh_grants()
     return Actor(username)
 
 

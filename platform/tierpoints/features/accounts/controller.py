@@ -71,6 +71,6 @@ class AccountsController(Controller):
             runtime.catalog, data.username, data.password, data.role, tenant_id, data.department,
             actor=username, display_name=data.display_name,
         )
-        runtime.authorizer.add_grants([grant])
+        await runtime.refresh_grants()  # the same path as grants made elsewhere
         return {"username": grant.username, "role": grant.role, "tenant": grant.tenant,
                 "department": grant.department}

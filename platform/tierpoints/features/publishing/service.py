@@ -32,7 +32,7 @@ from tierpoints.features.publishing.schemas import (
 )
 from tierpoints.features.publishing.validation import draft_problems
 from tierpoints.packs.problems import Problem
-from tierpoints.store.policy import load_policy_catalog, to_json
+from tierpoints.store.policy import to_json
 from tierpoints.store.tables import IndicatorSetVersion as V
 from tierpoints.store.transactions import write_transaction
 
@@ -206,6 +206,6 @@ async def apply_published(runtime: Any, tenant: str,
                           on_progress: Callable[[int, int], None] | None = None) -> int:
     """Swap the running policy for the database's, then recompute the affected applicants'
     recognised scores; returns how many were recomputed."""
-    runtime.use_catalog(await load_policy_catalog())
+    await runtime.reload_policy()
     return await recompute_scores(runtime, tenants=affected_tenants(runtime, tenant),
                                   on_progress=on_progress)
