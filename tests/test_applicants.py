@@ -190,8 +190,9 @@ async def test_moving_keeps_the_permit_history(platform):
 
 
 async def test_a_suspended_permit_makes_the_points_temporarily_invalid(platform):
-    """DOMAIN Validity: suspended → points temporarily invalid, revive with the permit;
-    terminated → void for good, and a terminated permit cannot move or revive (409 naming the state)."""
+    """Hangzhou rules §21: suspended → points temporarily invalid, revive with the permit;
+    terminated on one of the grounds (1)-(4) → void for good, and a terminated permit cannot move
+    or revive (409 naming the state)."""
     office = await platform.account("xs_office", "migrant_office_district", "xiangshan")
     ningbo = await platform.account("nb_office", "migrant_office_district", "ningbo")
     applicant = await register(platform, office)
@@ -204,7 +205,14 @@ async def test_a_suspended_permit_makes_the_points_temporarily_invalid(platform)
     assert twice.status_code == 409 and twice.json()["state"] == "suspended"
     assert (await platform.client.post(f"{url}/permit/restore", headers=office, json={})).status_code == 200
     assert (await platform.client.get(f"{url}/score", headers=office)).json()["valid"] is True
-    assert (await platform.client.post(f"{url}/permit/terminate", headers=office, json={})).status_code == 200
+    unnamed = await platform.client.post(f"{url}/permit/terminate", headers=office, json={"ground": "moved"})
+    assert unnamed.status_code == 422 and "/ground" in unnamed.text and "permanent_resident" in unnamed.text
+    early = await platform.client.post(f"{url}/permit/terminate", headers=office,
+                                       json={"ground": "suspended_three_years"})
+    assert early.status_code == 422 and "not three consecutive years" in early.text
+    terminated = await platform.client.post(f"{url}/permit/terminate", headers=office,
+                                            json={"ground": "permanent_resident", "reason": "hukou granted"})
+    assert terminated.status_code == 200 and terminated.json()["history"][-1]["ground"] == "permanent_resident"
     void = (await platform.client.get(f"{url}/score", headers=office)).json()
     assert void["valid"] is False and void["validity"] == "void"
     assert await RecognisedScore.count().where(RecognisedScore.applicant == applicant["id"]).run() == 0
@@ -365,7 +373,8 @@ async def test_every_change_leaves_an_audit_entry(platform):
                                json={"to_tenant": "ningbo", "permit_number": applicant["permit"]["number"]})
     await platform.client.put(f"{url}/facts", headers=education, json={"facts": {"education": "bachelor"}})
     for action in ("suspend", "restore", "terminate"):
-        assert (await platform.client.post(f"{url}/permit/{action}", headers=ningbo, json={})).status_code == 200
+        body = {"ground": "died"} if action == "terminate" else {}
+        assert (await platform.client.post(f"{url}/permit/{action}", headers=ningbo, json=body)).status_code == 200
     entries = await AuditEntry.select(AuditEntry.action, AuditEntry.actor, AuditEntry.tenant).where(
         AuditEntry.subject == f"applicant/{applicant['id']}").order_by(AuditEntry.id).run()
     assert [(e["action"], e["actor"], e["tenant"]) for e in entries] == [

@@ -152,6 +152,9 @@ POST   /api/v1/applicants/{applicant}/permit/terminate                          
 PUT    /api/v1/applicants/{applicant}/facts                                       -    -    -    -    -    o    -    -    -
 GET    /api/v1/applicants/{applicant}/facts                                       oc   oc   o    o    oc   o    -    o    -
 GET    /api/v1/applicants/{applicant}/score                                       oc   oc   o    o    oc   -    -    o    -
+GET    /api/v1/applicants/{applicant}/points                                      oc   oc   o    o    oc   -    -    o    -
+GET    /api/v1/applicants/{applicant}/guardians                                   oc   oc   o    o    oc   o    o    o    -
+POST   /api/v1/applicants/{applicant}/guardians                                   -    -    -    o    oc   -    -    -    -
 POST   /api/v1/applicants/{applicant}/applications                                -    -    -    o    -    -    o    o    -
 GET    /api/v1/applicants/{applicant}/applications                                oc   oc   o    o    oc   -    o    o    -
 GET    /api/v1/applications/{application}                                         oc   oc   o    o    oc   -    o    o    -
@@ -341,17 +344,17 @@ class World:
     def next(self) -> int:
         return next(self.serial)
 
-    def new_applicant(self, account: str | None = None) -> dict[str, Any]:
+    def new_applicant(self, account: str | None = None, born: dt.date = dt.date(1980, 1, 1)) -> dict[str, Any]:
         """A registration body with an identity number and permit number not used before."""
         n = self.next()
-        first17 = f"330225{(dt.date(1980, 1, 1) + dt.timedelta(days=n)):%Y%m%d}{n % 1000:03d}"
+        first17 = f"330225{(born + dt.timedelta(days=n)):%Y%m%d}{n % 1000:03d}"
         body = {"name": f"申请人{n}", "identity_number": first17 + check_digit(first17),
                 "permit_number": f"MX-{uuid.uuid4().hex[:12]}", "issued_on": "2024-01-15"}
         return {**body, "account": account} if account else body
 
-    async def register(self, tenant: str, account: str | None = None) -> tuple[int, str]:
+    async def register(self, tenant: str, account: str | None = None, minor: bool = False) -> tuple[int, str]:
         """An applicant with a valid permit issued by `tenant` (set up directly, not over HTTP)."""
-        body = self.new_applicant(account)
+        body = self.new_applicant(account, born=dt.date(2018, 1, 1) if minor else dt.date(1980, 1, 1))
         view = await registry.register(self.platform.runtime, "matrix-setup", tenant,
                                        NewApplicant(**{**body, "issued_on": dt.date(2024, 1, 15)}))
         return view.id, body["identity_number"]
@@ -597,10 +600,18 @@ async def prepare(world: World, case: Case) -> Call:
             permit = (await load(applicant_id)).permit
             return Call(_fill(path, applicant=applicant_id),
                         json={"to_tenant": tenant, "reason": "moved", "permit_number": permit["number"]})
+        if case.method == "POST" and path.endswith("/guardians"):  # about a minor, naming an adult
+            child = world.own_record if case.role == "applicant" and case.relation == "own" else \
+                (await world.register(tenant, minor=True))[0]
+            guardian, _ = await world.register(tenant)
+            return Call(_fill(path, applicant=child),
+                        json={"guardian": guardian, "relationship": "mother", "proof": "birth certificate"})
         restore = path.endswith("/permit/restore")
         url = _fill(path, applicant=await _applicant(world, case, tenant, suspended=restore))
-        if path.endswith(("/permit/suspend", "/permit/restore", "/permit/terminate")):
+        if path.endswith(("/permit/suspend", "/permit/restore")):
             return Call(url, json={"reason": "matrix"})
+        if path.endswith("/permit/terminate"):
+            return Call(url, json={"reason": "matrix", "ground": "no_longer_qualifies"})
         if case.method == "PUT" and path.endswith("/facts"):
             return Call(url, json={"facts": {"education": "bachelor"}})
         return Call(url)

@@ -72,8 +72,21 @@ class Applicant(Table, tablename="applicant"):
     name = Varchar(length=200)
     identity_lookup = Varchar(length=64, unique=True, index=True)
     identity_masked = Varchar(length=32)
+    born_on = Date(null=True, default=None)  # from the identity number: minors' rule (Hangzhou rules §2)
     account = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.restrict)
     created_at = Timestamptz()
+
+
+class Guardianship(Table, tablename="guardianship"):
+    """A parent or other legal guardian of a minor (Hangzhou rules §2), recorded with its proof."""
+
+    child = ForeignKey(references=Applicant, null=False, on_delete=OnDelete.restrict, index=True)
+    guardian = ForeignKey(references=Applicant, null=False, on_delete=OnDelete.restrict, index=True)
+    relationship = Varchar(length=16)  # father | mother | guardian
+    proof = Text()
+    tenant = Varchar(length=64)  # where it was recorded
+    recorded_by = Varchar(length=100)
+    recorded_at = Timestamptz()
 
 
 class ResidencePermit(Table, tablename="residence_permit"):
@@ -90,11 +103,13 @@ class PermitEvent(Table, tablename="permit_event"):
 
     permit = ForeignKey(references=ResidencePermit, null=False, on_delete=OnDelete.restrict, index=True)
     at = Timestamptz()
+    day = Date(null=True, default=None)  # the Chinese calendar day it took effect (issued: the issue date)
     action = Varchar(length=16)
     from_tenant = Varchar(length=64, null=True, default=None)
     to_tenant = Varchar(length=64, null=True, default=None)
     status = Varchar(length=16)
     reason = Text(default="")
+    ground = Varchar(length=32, null=True, default=None)  # why a permit was terminated (§21)
     actor = Varchar(length=100)
 
 
@@ -128,6 +143,7 @@ class Application(Table, tablename="application"):
     applicant = ForeignKey(references=Applicant, null=False, on_delete=OnDelete.restrict, index=True)
     tenant = Varchar(length=64, index=True)  # the permit's tenant when accepted: the jurisdiction
     status = Varchar(length=24, index=True)  # features/applications/states.py
+    kind = Varchar(length=16, default="application")  # application | adjustment (§18)
     acceptance_number = Varchar(length=64, unique=True)
     idempotency_key = Varchar(length=300, null=True, default=None, unique=True)  # caller + key
     request_digest = Varchar(length=64, default="")  # of the request the key was first used with
@@ -173,10 +189,12 @@ class Determination(Table, tablename="determination"):
     vetoed = Boolean()
     result = Text()  # the engine's result JSON
     facts_revision = Integer()
-    occasion = Varchar(length=32)  # determination | objection | review
+    occasion = Varchar(length=32)  # determination | adjustment | objection | review
     determined_by = Varchar(length=100)
     determined_at = Timestamptz()
     superseded_by = Integer(null=True, default=None)  # the id of the determination replacing it
+    used_on = Date(null=True, default=None)  # the points were used for a service (§18)
+    used_for = Varchar(length=200, null=True, default=None)  # which service round
 
 
 class Objection(Table, tablename="objection"):
@@ -223,7 +241,7 @@ class AuditEntry(Table, tablename="audit_entry"):
 
 
 ALL_TABLES: tuple[type[Table], ...] = (
-    TenantRecord, IndicatorSetVersion, Account, RoleAssignment, Applicant, ResidencePermit,
+    TenantRecord, IndicatorSetVersion, Account, RoleAssignment, Applicant, Guardianship, ResidencePermit,
     PermitEvent, ApplicantFacts, RecognisedScore, Application, ApplicationItem, Determination,
     Objection, Notification, AuditEntry,
 )

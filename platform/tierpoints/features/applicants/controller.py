@@ -21,6 +21,7 @@ from tierpoints.features.applicants.schemas import (
     PermitDetail,
     PermitMove,
     PermitNote,
+    PermitTermination,
     ScoreView,
 )
 from tierpoints.features.auth import Actor, authorize, login_required
@@ -91,8 +92,9 @@ class ApplicantsController(Controller):
 
     @post("/permit/terminate", status_code=200, summary="Terminate the permit for good: its points are void")
     async def terminate(self, applicant_id: ApplicantId, runtime: RuntimeDep, actor: ActorDep,
-                        data: Note = None) -> PermitDetail:
-        return await permit_actions.change_status(runtime, actor, applicant_id, "terminate", _reason(data))
+                        data: JSONBody[PermitTermination]) -> PermitDetail:
+        return await permit_actions.change_status(runtime, actor, applicant_id, "terminate", data.reason,
+                                                  ground=data.ground)
 
     @put("/facts", summary="Record verified facts (each by a reviewer of a department that verifies it)")
     async def record_facts(self, applicant_id: ApplicantId, data: JSONBody[FactsUpdate], runtime: RuntimeDep,

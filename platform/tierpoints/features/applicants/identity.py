@@ -32,7 +32,7 @@ def normalise(number: str, pointer: str = "/identity_number") -> str:
             pointer, "an identity number has 18 characters: 17 digits (not starting with 0), "
                      "then a digit or X")
     try:
-        born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        born = birth_date(value)
     except ValueError:
         raise ApplicantDataError(pointer, "characters 7-14 are not a real birth date (YYYYMMDD)") from None
     if born > clock.today() or born.year < 1900:
@@ -40,6 +40,11 @@ def normalise(number: str, pointer: str = "/identity_number") -> str:
     if value[17] != check_digit(value[:17]):
         raise ApplicantDataError(pointer, "the check digit (character 18) does not match: mistyped?")
     return value
+
+
+def birth_date(number: str) -> dt.date:
+    """Characters 7-14 of a normalised number: the holder's birth date."""
+    return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
 
 
 def lookup_digest(number: str, secret: str) -> str:

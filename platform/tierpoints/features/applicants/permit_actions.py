@@ -7,7 +7,14 @@ import datetime as dt
 from tierpoints import audit, clock
 from tierpoints.features.applicants import fields
 from tierpoints.features.applicants.errors import ApplicantDataError
-from tierpoints.features.applicants.permits import SUSPENDED, TERMINATED, next_status, validity
+from tierpoints.features.applicants.permits import (
+    SUSPENDED,
+    TERMINATED,
+    TERMINATION_GROUNDS,
+    event_day,
+    next_status,
+    validity,
+)
 from tierpoints.features.applicants.records import ApplicantRecord, load, require
 from tierpoints.features.applicants.schemas import PermitDetail, PermitEventView
 from tierpoints.features.applicants.scores import forget_score, recompute_scores
@@ -19,10 +26,10 @@ from tierpoints.store.transactions import write_transaction
 
 async def suspended_since(permit_id: int) -> dt.date | None:
     """The day of the last suspension (for the three-years-suspended rule)."""
-    row = await PermitEvent.select(PermitEvent.at).where(
+    row = await PermitEvent.select(PermitEvent.at, PermitEvent.day).where(
         PermitEvent.permit == permit_id, PermitEvent.action == "suspended",
     ).order_by(PermitEvent.id, ascending=False).first().run()
-    return row["at"].date() if row else None
+    return event_day(row) if row else None
 
 
 async def permit_detail(record: ApplicantRecord, as_of: dt.date | None = None) -> PermitDetail:
@@ -35,7 +42,7 @@ async def permit_detail(record: ApplicantRecord, as_of: dt.date | None = None) -
         issued_on=permit["issued_on"], updated_at=permit["updated_at"],
         history=[PermitEventView(at=e["at"], action=e["action"], status=e["status"],
                                  from_tenant=e["from_tenant"], to_tenant=e["to_tenant"],
-                                 reason=e["reason"], actor=e["actor"]) for e in events],
+                                 reason=e["reason"], ground=e["ground"], actor=e["actor"]) for e in events],
     )
 
 
@@ -74,11 +81,14 @@ async def move(runtime: Runtime, actor: Actor, applicant_id: int, to_tenant: str
 
 
 async def change_status(runtime: Runtime, actor: Actor, applicant_id: int, action: str,
-                        reason: str) -> PermitDetail:
-    """suspend | restore | terminate, by permits:manage at the permit's current tenant."""
+                        reason: str, ground: str | None = None) -> PermitDetail:
+    """suspend | restore | terminate (naming one of TERMINATION_GROUNDS), by permits:manage at
+    the permit's current tenant."""
     record = await load(applicant_id)
     username = require(runtime, actor, record, "permits", "manage", own_allowed=False)
     reason = fields.reason(reason)
+    if action == "terminate" and ground not in TERMINATION_GROUNDS:
+        raise ApplicantDataError("/ground", f"name why the permit ends: one of {', '.join(TERMINATION_GROUNDS)}")
     async with write_transaction():
         record = await load(applicant_id, lock=True)
         permit = _permit_of(record)
@@ -86,11 +96,14 @@ async def change_status(runtime: Runtime, actor: Actor, applicant_id: int, actio
         username = require(runtime, actor, record, "permits", "manage", own_allowed=False)
         since = await suspended_since(permit["id"]) if permit["status"] == SUSPENDED else None
         status = next_status(action, permit["status"], since)
-        await _change(permit, username, _past(action), status, reason)
+        if ground == "suspended_three_years" and validity(permit["status"], since, clock.today()) != "void":
+            held = f"suspended since {since}" if since else permit["status"]
+            raise ApplicantDataError("/ground", f"the permit is {held}: not three consecutive years")
+        await _change(permit, username, _past(action), status, reason, ground=ground)
         await audit.record(username, permit["tenant"], f"permit.{_past(action)}",
                            f"applicant/{applicant_id}",
                            {"permit": permit["number"], "from": permit["status"], "to": status,
-                            "reason": reason})
+                            "reason": reason, **({"ground": ground} if ground else {})})
         if status == TERMINATED:
             await forget_score(applicant_id)
         else:
@@ -99,15 +112,15 @@ async def change_status(runtime: Runtime, actor: Actor, applicant_id: int, actio
 
 
 async def _change(permit: dict, actor: str, action: str, status: str, reason: str,
-                  from_tenant: str | None = None, to_tenant: str | None = None) -> None:
+                  from_tenant: str | None = None, to_tenant: str | None = None, ground: str | None = None) -> None:
     now = dt.datetime.now(dt.UTC)
     tenant = to_tenant or permit["tenant"]
     await ResidencePermit.update({ResidencePermit.status: status, ResidencePermit.tenant: tenant,
                                   ResidencePermit.updated_at: now}).where(
         ResidencePermit.id == permit["id"]).run()
-    await PermitEvent(permit=permit["id"], at=now, action=action, status=status,
+    await PermitEvent(permit=permit["id"], at=now, day=clock.today(), action=action, status=status,
                       from_tenant=from_tenant or permit["tenant"], to_tenant=tenant,
-                      reason=reason, actor=actor).save().run()
+                      reason=reason, ground=ground, actor=actor).save().run()
 
 
 def _permit_of(record: ApplicantRecord) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tierpoints import clock
+from tierpoints.clock import CHINA
 from tierpoints.features.applicants.errors import PermitStateError
 
 VALID, SUSPENDED, TERMINATED = "valid", "suspended", "terminated"
@@ -22,6 +23,19 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 
 SUSPENSION_VOIDS_AFTER_YEARS = 3  # "suspended three years in a row" → void
+
+# Why a permit is terminated and its points void for good (Hangzhou rules §21 (1)-(4)).
+TERMINATION_GROUNDS: dict[str, str] = {
+    "no_longer_qualifies": "no longer meets the conditions for a residence permit (Hangzhou rules §21 (1))",
+    "suspended_three_years": "suspended for three consecutive years (Hangzhou rules §21 (2))",
+    "permanent_resident": "converted to permanent residence (Hangzhou rules §21 (3))",
+    "died": "the holder died (Hangzhou rules §21 (4))",
+}
+
+
+def event_day(event: dict) -> dt.date:
+    """The day a permit event took effect (rows from before `day` was kept: its time in China)."""
+    return event["day"] or event["at"].astimezone(CHINA).date()
 
 
 def next_status(action: str, status: str, suspended_since: dt.date | None = None,

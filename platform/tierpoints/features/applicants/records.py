@@ -24,6 +24,7 @@ class ApplicantRecord:
     account: str | None  # username of the applicant's own login
     created_at: dt.datetime
     permit: dict[str, Any] | None  # the newest permit's row
+    born_on: dt.date | None = None  # None only for rows registered before it was kept
 
     @property
     def tenant(self) -> str | None:
@@ -50,7 +51,7 @@ async def load(applicant_id: int, lock: bool = False) -> ApplicantRecord:
     permit row so concurrent changes of the same applicant run one after the other."""
     row = await Applicant.select(
         Applicant.id, Applicant.name, Applicant.identity_masked, Applicant.created_at,
-        Applicant.account.username,
+        Applicant.born_on, Applicant.account.username,
     ).where(Applicant.id == applicant_id).first().run()
     if row is None:
         raise ApplicantNotFound(applicant_id)
@@ -62,7 +63,7 @@ async def load(applicant_id: int, lock: bool = False) -> ApplicantRecord:
     return ApplicantRecord(
         id=row["id"], name=row["name"], identity_masked=row["identity_masked"],
         account=row["account.username"], created_at=row["created_at"],
-        permit=permits[0] if permits else None,
+        permit=permits[0] if permits else None, born_on=row["born_on"],
     )
 
 

@@ -51,12 +51,12 @@ async def register(runtime: Runtime, actor: str, tenant: str, data: NewApplicant
         if await ResidencePermit.exists().where(ResidencePermit.number == permit_number).run():
             raise ApplicantConflict(f"permit number {permit_number!r} is taken", "permit_number")
         applicant = Applicant(name=name, identity_lookup=digest, identity_masked=masked,
-                              account=account_id, created_at=now)
+                              born_on=identity.birth_date(number), account=account_id, created_at=now)
         await applicant.save().run()
         permit = ResidencePermit(applicant=applicant.id, number=permit_number, tenant=tenant,
                                  status=VALID, issued_on=data.issued_on, updated_at=now)
         await permit.save().run()
-        await PermitEvent(permit=permit.id, at=now, action="issued", from_tenant=None, to_tenant=tenant,
+        await PermitEvent(permit=permit.id, at=now, day=data.issued_on, action="issued", from_tenant=None, to_tenant=tenant,
                           status=VALID, reason="", actor=actor).save().run()
         await audit.record(actor, tenant, "applicant.registered", f"applicant/{applicant.id}",
                            {"identity": masked, "permit": permit_number, "account": account})

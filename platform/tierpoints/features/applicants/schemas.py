@@ -32,6 +32,11 @@ class PermitNote(msgspec.Struct, forbid_unknown_fields=True):
     reason: str = ""
 
 
+class PermitTermination(msgspec.Struct, forbid_unknown_fields=True):
+    ground: str  # permits.TERMINATION_GROUNDS: why the points are void for good (§21)
+    reason: str = ""
+
+
 class FactsUpdate(msgspec.Struct, forbid_unknown_fields=True):
     facts: dict[str, Any]  # top-level facts to record; null clears one
 
@@ -60,6 +65,7 @@ class PermitEventView(msgspec.Struct):
     from_tenant: str | None
     to_tenant: str | None
     reason: str
+    ground: str | None  # set when terminated: permits.TERMINATION_GROUNDS
     actor: str
 
 
