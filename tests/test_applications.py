@@ -71,7 +71,13 @@ def claims(facts: dict) -> list[dict]:
 
 
 async def reviewers(platform, tenant: str, departments) -> dict[str, dict]:
-    return {d: await platform.account(f"rev_{tenant}_{d}", "department_reviewer", tenant, d) for d in departments}
+    """One reviewer login per department and tenant, made the first time it is needed."""
+    known = platform.__dict__.setdefault("reviewer_logins", {})
+    for department in departments:
+        if (tenant, department) not in known:
+            known[tenant, department] = await platform.account(f"rev_{tenant}_{department}", "department_reviewer",
+                                                               tenant, department)
+    return {d: known[tenant, d] for d in departments}
 
 
 async def decide_all(platform, tenant: str, application: dict, corrections: dict | None = None) -> None:

@@ -20,6 +20,7 @@ from tierpoints.features.applications.controller import (
     ReviewQueueController,
 )
 from tierpoints.features.audit import AuditController
+from tierpoints.features.points.controller import PointsController
 from tierpoints.features.auth import provide_actor
 from tierpoints.features.publishing import PublishingController
 from tierpoints.features.simulation import SimulationController
@@ -29,7 +30,7 @@ from tierpoints.runtime import Runtime
 CONTROLLERS = [SimulationController, AuthController, AccountsController, AuditController,
                PublishingController,
                TenantApplicantsController, ApplicantsController, ApplicantApplicationsController,
-               ApplicationsController, ApplicationItemsController, ReviewQueueController]
+               ApplicationsController, ApplicationItemsController, ReviewQueueController, PointsController]
 
 
 def create_app(runtime: Runtime) -> Litestar:

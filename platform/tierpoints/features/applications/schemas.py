@@ -109,6 +109,7 @@ class ApplicationView(msgspec.Struct):
     applicant: int
     tenant: str
     status: str
+    kind: str  # application | adjustment (re-applying with unused determined points, §18)
     acceptance_number: str
     channel: str
     accepted_by: str

@@ -170,7 +170,7 @@ async def _view(row: dict[str, Any], today: dt.date, own: bool) -> ApplicationVi
         agent = AgentView(name=row["agent_name"], relationship=row["agent_relationship"],
                           proof=row["agent_proof"] or "")
     return ApplicationView(
-        id=row["id"], applicant=row["applicant"], tenant=row["tenant"], status=row["status"],
+        id=row["id"], applicant=row["applicant"], tenant=row["tenant"], status=row["status"], kind=row["kind"],
         acceptance_number=row["acceptance_number"], channel=row["channel"], accepted_by=row["accepted_by"],
         agent=agent, declarations=msgspec.json.decode(row["declarations"]),
         accepted_on=row["accepted_on"], accepted_at=row["accepted_at"], lookup_from=row["lookup_from"],
@@ -299,11 +299,12 @@ async def _accept(runtime: Runtime, username: str, applicant_id: int, own: bool,
     tenant = permit["tenant"]
     if not own:  # the lock may have waited for a move: the window must be the permit's
         authorize(runtime, Actor(username), tenant, "applications", "apply")
+    kind = await _kind(applicant_id)
     review = deadline(runtime, tenant, "department_review", today)
     lookup = deadline(runtime, tenant, "result_lookup", today)
     now = dt.datetime.now(dt.UTC)
     application = Application(
-        applicant=applicant_id, tenant=tenant, status=states.ACCEPTED,
+        applicant=applicant_id, tenant=tenant, status=states.ACCEPTED, kind=kind,
         acceptance_number=f"pending-{uuid.uuid4().hex}", idempotency_key=key, request_digest=digest,
         channel="online" if own else "window", accepted_by=username,
         agent_name=agent[0] if agent else None, agent_relationship=agent[1] if agent else None,
@@ -322,11 +323,19 @@ async def _accept(runtime: Runtime, username: str, applicant_id: int, own: bool,
         for fact, value, evidence, declared, department in routed
     ]).run()
     await audit.record(username, tenant, "application.accepted", f"application/{application.id}", {
-        "applicant": applicant_id, "acceptance_number": acceptance_number, "channel": application.channel,
+        "applicant": applicant_id, "acceptance_number": acceptance_number, "kind": kind, "channel": application.channel,
         "agent": agent[1] if agent else None, "facts": sorted(f for f, *_ in routed),
         "review_due": review.due.isoformat(), "lookup_from": lookup.due.isoformat(),
     })
     return application.id
+
+
+async def _kind(applicant_id: int) -> str:
+    """An adjustment when the applicant holds determined points not yet used (§18)."""
+    current = await Determination.select(Determination.used_on).where(
+        (Determination.application.applicant == applicant_id) & Determination.superseded_by.is_null()
+    ).order_by(Determination.id, ascending=False).first().run()
+    return states.ADJUSTMENT if current is not None and current["used_on"] is None else states.FIRST_APPLICATION
 
 
 # --- department review (§14) --------------------------------------------------------------------
@@ -477,7 +486,8 @@ async def determine(runtime: Runtime, actor: Actor, application_id: int,
         status = states.application_transition("determine", row["status"], pending,
                                                 f"application {row['acceptance_number']}")
         record = await _permit_not_void(row["applicant"], "determine points for")
-        await _determine(runtime, username, row, today, "determination")
+        await _determine(runtime, username, row, today,
+                         "adjustment" if row["kind"] == states.ADJUSTMENT else "determination")
         await _set_status(row["id"], status)
         await _notify(record, row, f"your points have been determined; look the result up from "
                                    f"{row['lookup_from']} ({row['lookup_rule']})")

@@ -40,6 +40,9 @@ APPLICATION_STATES = (ACCEPTED, DETERMINED, OBJECTED, OBJECTION_ANSWERED, UNDER_
 ITEM_STATES = (PENDING, APPROVED, REJECTED)
 HAS_RESULT = (DETERMINED, OBJECTED, OBJECTION_ANSWERED, UNDER_REVIEW, REVIEW_ANSWERED)
 
+# application kinds: a first application, or an adjustment of unused points (Hangzhou rules §18)
+FIRST_APPLICATION, ADJUSTMENT = "application", "adjustment"
+
 
 def _next(table: dict[str, tuple[tuple[str, ...], str]], what: str, action: str, status: str) -> str:
     allowed, to = table[action]
