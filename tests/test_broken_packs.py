@@ -118,6 +118,25 @@ CASES: dict[str, tuple[str, list[Expect]]] = {
     "no_indicator_set": ("issue #2 §1: each pack declares its indicator set", [
         Expect("zhejiang", None, "", "no indicator set in indicators/"),
     ]),
+    # --- services (issue #5: services in packs, their tie-breaks and publicity) ----------------
+    "unknown_tie_break_key": ("issue #5: a service breaks ties only on declared keys", [
+        Expect("ningbo/services.yaml", 29, "/services/0/tie_breaks/1",
+               "unknown tie-break key 'residence_time' (known to 'ningbo': basic_points, registered_residence)"),
+    ]),
+    "duplicate_service_id": ("issue #5: a tenant's service ids are unique", [
+        Expect("ningbo/services.yaml", 35, "/services/1/id", "duplicate service id 'settlement' (also /services/0)"),
+    ]),
+    "publicity_under_seven_days": ("Hangzhou rules §19: publicity no less than 7 working days (schema)", [
+        Expect("ningbo/services.yaml", 30, "/services/0/publicity_working_days", "5 is less than the minimum of 7"),
+    ]),
+    "tie_break_key_reads_unknown_indicator": ("issue #5: tie-break keys derive from the chain's indicators", [
+        Expect("ningbo/services.yaml", 5, "/tie_break_keys/0/derive/indicators/1",
+               "no indicator 'social_insurance' in the chain of 'ningbo'"),
+    ]),
+    "county_redefines_tie_break_key": ("issue #5: a tier adds tie-break keys, never redefines a parent's", [
+        Expect("xiangshan/services.yaml", 3, "/tie_break_keys/0/id",
+               "redefines 'basic_points', a tie-break key of the parent tier 'ningbo'"),
+    ]),
     # --- everything at once: all problems are listed, not only the first ------------------
     "several_problems": ("PackError: every problem found, not just the first", [
         Expect(HZ, 18, "/indicators/0/rule/where/full_time", "fact 'employment' has no field 'full_time'"),

@@ -19,7 +19,10 @@ from tierpoints.packs.models import (
     IndicatorSet,
     Role,
     RoleSet,
+    Service,
+    ServiceSet,
     TenantManifest,
+    TieBreakKey,
     Workflow,
     WorkflowNumber,
     simple_rules,
@@ -44,6 +47,14 @@ class NoWorkflowNumber(LookupError):
                          "(tenants/<id>/workflow.yaml)")
 
 
+class UnknownService(LookupError):
+    def __init__(self, tenant: str, service: str, known: Iterable[str]):
+        self.tenant, self.service = tenant, service
+        listed = ", ".join(sorted(known)) or "none"
+        super().__init__(f"{tenant!r} runs no service {service!r} (its services: {listed}; "
+                         "tenants/<id>/services.yaml)")
+
+
 class NotInForce(LookupError):
     def __init__(self, tenant: str, as_of: dt.date, first: dt.date | None):
         self.tenant, self.as_of = tenant, as_of
@@ -60,6 +71,7 @@ class PolicyCatalog:
     schemas: PolicySchemas
     roles: dict[str, list[Role]] = field(default_factory=dict)  # per declaring tenant
     workflows: dict[str, Workflow] = field(default_factory=dict)  # per declaring tenant
+    services: dict[str, ServiceSet] = field(default_factory=dict)  # per declaring tenant
     _dates: dict[str, list[dt.date]] = field(default_factory=dict)
 
     def roles_for(self, tenant_id: str) -> dict[str, Role]:
@@ -90,6 +102,29 @@ class PolicyCatalog:
             except NoWorkflowNumber:
                 pass
         return found
+
+    def services_of(self, tenant_id: str) -> dict[str, Service]:
+        """The services a tenant runs (its own services.yaml; services are not inherited)."""
+        self.tenant(tenant_id)
+        return {service.id: service for service in self.services.get(tenant_id, ServiceSet()).services}
+
+    def service(self, tenant_id: str, service_id: str) -> Service:
+        services = self.services_of(tenant_id)
+        try:
+            return services[service_id]
+        except KeyError:
+            raise UnknownService(tenant_id, service_id, services) from None
+
+    def tie_break_keys_for(self, tenant_id: str) -> dict[str, TieBreakKey]:
+        """The tie-break keys a tenant's services may use: declared by it or above."""
+        self.tenant(tenant_id)
+        return {key.id: key for ancestor in self.tree.chain(tenant_id)
+                for key in self.services.get(ancestor, ServiceSet()).tie_break_keys}
+
+    def tie_breaks(self, service: Service) -> list[TieBreakKey]:
+        """A service's tie-break keys, most significant first (the loader checked they exist)."""
+        keys = self.tie_break_keys_for(service.tenant)
+        return [keys[key_id] for key_id in service.tie_breaks]
 
     def all_roles(self) -> dict[str, Role]:
         return {role.id: role for roles in self.roles.values() for role in roles}
@@ -163,6 +198,8 @@ class _Loader:
         self.schemas = schemas
         self.problems: list[Problem] = []
         self.sources: dict[str, SourceDocument] = {}
+        self.unread_sets: set[str] = set()  # tenants with an indicator set that could not be read
+        self.unread_services: set[str] = set()  # ... with a services.yaml that could not be read
 
     def load(self, packs: dict[str, PackSource]) -> PolicyCatalog:
         try:
@@ -174,6 +211,7 @@ class _Loader:
         # Every pack's sets, even when its manifest failed: report all problems at once.
         role_sets: dict[str, tuple[RoleSet, str]] = {}
         workflows: dict[str, tuple[Workflow, str]] = {}
+        service_sets: dict[str, tuple[ServiceSet, str]] = {}
         for tenant, pack in packs.items():
             sets[tenant] = self._read_sets(pack)
             role_set = self._read_roles(pack)
@@ -182,6 +220,9 @@ class _Loader:
             workflow = self._read_workflow(pack)
             if workflow is not None:
                 workflows[tenant] = workflow
+            service_set = self._read_services(pack)
+            if service_set is not None:
+                service_sets[tenant] = service_set
         self._report(checks.check_tree(manifests, manifest_files))
         self._report(checks.check_places(manifests, manifest_files))
         tree_ok = not any(p.pointer == "/parent" for p in self.problems)
@@ -219,6 +260,7 @@ class _Loader:
             self._report(checks.check_workflows(
                 {t: set(w.numbers) for t, (w, _) in workflows.items()},
                 {t: f for t, (_, f) in workflows.items()}, manifest_files, tree, WORKFLOW_NUMBERS))
+        self._check_services(service_sets, sets, manifests, tree)
         if self.problems:
             raise PackError(self.problems)
         ordered = {
@@ -236,6 +278,14 @@ class _Loader:
                 tenant: Workflow(numbers={name: msgspec.structs.replace(number, tenant=tenant)
                                           for name, number in workflow.numbers.items()})
                 for tenant, (workflow, _) in workflows.items()
+            },
+            services={
+                tenant: ServiceSet(
+                    tie_break_keys=[msgspec.structs.replace(key, tenant=tenant)
+                                    for key in service_set.tie_break_keys],
+                    services=[msgspec.structs.replace(service, tenant=tenant)
+                              for service in service_set.services])
+                for tenant, (service_set, _) in service_sets.items()
             },
             _dates={t: [s.effective_from for s in v] for t, v in ordered.items()},
         )
@@ -268,7 +318,9 @@ class _Loader:
         found = []
         for stem, document in documents:
             source = self._read(document, "indicator-set")
-            if source is not None:
+            if source is None:
+                self.unread_sets.add(pack.tenant)
+            else:
                 indicator_set = msgspec.convert({**source.data, "file": source.path}, IndicatorSet)
                 found.append((stem, indicator_set))
         return found
@@ -290,6 +342,39 @@ class _Loader:
         if source is None:
             return None
         return msgspec.convert(source.data, Workflow), source.path
+
+    def _read_services(self, pack: PackSource) -> tuple[ServiceSet, str] | None:
+        document = pack.services()
+        if document is None:
+            return None  # a pack need not run services
+        source = self._read(document, "services")
+        if source is None:
+            self.unread_services.add(pack.tenant)
+            return None
+        return msgspec.convert(source.data, ServiceSet), source.path
+
+    def _check_services(self, service_sets: dict[str, tuple[ServiceSet, str]],
+                        sets: dict[str, list[tuple[str, IndicatorSet]]],
+                        manifests: dict[str, TenantManifest], tree: TenantTree | None) -> None:
+        for tenant, (service_set, file) in sorted(service_sets.items()):
+            self._report(checks.check_service_file(service_set, file))
+            if tree is None or tenant not in manifests:
+                continue  # without a sound chain there is nothing above to compare with
+            chain = tree.chain(tenant)
+            # An ancestor's services.yaml that could not be read is already reported; the keys
+            # it declares are not unknown, so the checks against the keys above wait.
+            ancestor_keys = None if self.unread_services & set(chain[:-1]) else {
+                key.id: msgspec.structs.replace(key, tenant=ancestor)
+                for ancestor in chain[:-1]
+                for key in (service_sets[ancestor][0].tie_break_keys if ancestor in service_sets else [])
+            }
+            # A set that could not be read is already reported; its indicators are not missing.
+            chain_indicators = None if self.unread_sets & set(chain) else {
+                indicator.id for member in chain for _, indicator_set in sets.get(member, [])
+                for indicator in indicator_set.indicators}
+            has_city = any(manifests[member].tier == "city" for member in chain if member in manifests)
+            self._report(checks.check_service_chain(
+                tenant, service_set, file, ancestor_keys, chain_indicators, has_city))
 
     def _read(self, document: Read, schema: str) -> SourceDocument | None:
         if isinstance(document, Problem):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from tierpoints.packs.facts_shapes import FactShape
@@ -254,3 +255,68 @@ def check_workflows(declared: dict[str, set[str]], files: dict[str, str], manife
                 f"{tenant!r} finds no {', '.join(missing)} in its chain ({' > '.join(chain)}): "
                 f"declare {'it' if len(missing) == 1 else 'them'} in {root}'s workflow.yaml"
             )
+
+
+def check_service_file(service_set, file: str) -> Iterator[Finding]:
+    """Within one services.yaml: ids are unique, child ages make sense."""
+    for what, items in (("tie-break key", service_set.tie_break_keys), ("service", service_set.services)):
+        seen: dict[str, int] = {}
+        section = "tie_break_keys" if what == "tie-break key" else "services"
+        for index, item in enumerate(items):
+            if item.id in seen:
+                yield file, f"/{section}/{index}/id", (
+                    f"duplicate {what} id {item.id!r} (also /{section}/{seen[item.id]})")
+            seen.setdefault(item.id, index)
+    for index, service in enumerate(service_set.services):
+        age = service.eligibility.child_age
+        if age is None:
+            continue
+        pointer = f"/services/{index}/eligibility/child_age"
+        if age.min_years > age.max_years:
+            yield file, f"{pointer}/min_years", (
+                f"min_years {age.min_years} is above max_years {age.max_years}: no child could qualify")
+        if age.on is not None:
+            month, day = (int(part) for part in age.on.split("-"))
+            try:
+                dt.date(2000, month, day)  # a leap year: 02-29 is a day that exists
+            except ValueError:
+                yield file, f"{pointer}/on", f"{age.on!r} is not a day of the year (MM-DD)"
+
+
+def check_service_chain(tenant: str, service_set, file: str, ancestor_keys: dict | None,
+                        chain_indicators: set[str] | None, has_city: bool) -> Iterator[Finding]:
+    """Against the chain above: keys are new, read indicators that exist, and services use known keys.
+
+    ancestor_keys: key id → TieBreakKey declared above (its `tenant` set); chain_indicators: the
+    indicator ids any version of any tenant of the chain (down to this one) defines. None for
+    either: a file above could not be read (already reported), so the checks needing it wait.
+    """
+    own = {}
+    for index, key in enumerate(service_set.tie_break_keys):
+        own.setdefault(key.id, key)
+        if ancestor_keys is not None and key.id in ancestor_keys:
+            yield file, f"/tie_break_keys/{index}/id", (
+                f"redefines {key.id!r}, a tie-break key of the parent tier {ancestor_keys[key.id].tenant!r}; "
+                "a tier adds its own keys and never changes a parent's — choose another id")
+        indicators = [] if chain_indicators is None else getattr(key.derive, "indicators", None) or []
+        for position, indicator in enumerate(indicators):
+            if indicator not in chain_indicators:
+                yield file, f"/tie_break_keys/{index}/derive/indicators/{position}", (
+                    f"no indicator {indicator!r} in the chain of {tenant!r}; a key reads the indicators "
+                    "of the tenant that declares it and of the tiers above")
+    if ancestor_keys is None:
+        return
+    known = {**ancestor_keys, **own}
+    for index, service in enumerate(service_set.services):
+        for position, key_id in enumerate(service.tie_breaks):
+            pointer = f"/services/{index}/tie_breaks/{position}"
+            key = known.get(key_id)
+            if key is None:
+                listed = ", ".join(sorted(known)) or "none"
+                yield file, pointer, (
+                    f"unknown tie-break key {key_id!r} (known to {tenant!r}: {listed}); declare it under "
+                    "tie_break_keys in this file or in an ancestor's services.yaml")
+            elif getattr(key.derive, "within", None) == "city" and not has_city:
+                yield file, pointer, (
+                    f"tie-break key {key_id!r} counts residence in the city, but {tenant!r} has no city "
+                    "in its chain")

@@ -170,3 +170,96 @@ WORKFLOW_NUMBERS = ("department_review", "result_lookup", "objection_window", "o
 
 class Workflow(msgspec.Struct, frozen=True, kw_only=True):
     numbers: dict[str, WorkflowNumber]
+
+
+# --- services shared out by points (tenants/<id>/services.yaml) --------------------------------
+
+Values = Literal["published", "illustrative"]
+
+
+class ResidenceKey(msgspec.Struct, tag="residence", tag_field="kind", frozen=True, kw_only=True):
+    """Registered residence inside an area up to the snapshot date (facts: residence)."""
+
+    within: Literal["service_tenant", "city"]
+    unit: Literal["day", "month"]
+
+
+class IndicatorPointsKey(msgspec.Struct, tag="indicator_points", tag_field="kind", frozen=True, kw_only=True):
+    """The points of the named indicators in the score result, before tier caps."""
+
+    indicators: list[str]
+
+
+class CategoryPointsKey(msgspec.Struct, tag="category_points", tag_field="kind", frozen=True, kw_only=True):
+    """The points of every indicator of a category in the score result, before tier caps."""
+
+    category: Literal["basic", "additional", "deduction"]
+
+
+Derive = ResidenceKey | IndicatorPointsKey | CategoryPointsKey
+
+
+class TieBreakKey(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    name: Names
+    derive: Derive
+    prefer: Literal["higher", "lower"]
+    source: Source
+    values: Values
+    note: str = ""
+    tenant: str = ""  # the tenant that declares it
+
+
+class ChildAge(msgspec.Struct, frozen=True, kw_only=True):
+    min_years: int
+    max_years: int
+    on: str | None = None  # MM-DD of the snapshot's year; None: the snapshot date
+
+    def counted_on(self, snapshot: dt.date) -> dt.date:
+        if self.on is None:
+            return snapshot
+        month, day = (int(part) for part in self.on.split("-"))
+        if (month, day) == (2, 29) and not _leap(snapshot.year):
+            return dt.date(snapshot.year, 2, 28)
+        return dt.date(snapshot.year, month, day)
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+class Eligibility(msgspec.Struct, frozen=True, kw_only=True):
+    min_points: float
+    source: Source
+    values: Values
+    valid_permit: bool = True  # the schema allows only true (Hangzhou rules §21)
+    not_vetoed: bool = True  # ... and here (one-vote veto)
+    child_age: ChildAge | None = None
+    note: str = ""
+
+
+class Boundary(msgspec.Struct, frozen=True, kw_only=True):
+    resolve: Literal["admit_all", "admit_none", "office_decides"]
+    source: Source
+    values: Values
+    note: str = ""
+
+
+class Service(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    name: Names
+    kind: Literal["settlement", "school_place", "public_rental_housing", "rent_subsidy"]
+    source: Source
+    values: Values
+    eligibility: Eligibility
+    ranks_by: Literal["own_score", "higher_parent_score"]
+    tie_breaks: list[str]
+    publicity_working_days: int
+    boundary: Boundary
+    note: str = ""
+    tenant: str = ""  # the tenant that declares (and runs) it
+
+
+class ServiceSet(msgspec.Struct, frozen=True, kw_only=True):
+    tie_break_keys: list[TieBreakKey] = []
+    services: list[Service] = []

@@ -19,6 +19,7 @@ SCHEMA_FILES = {
     "facts": "facts.schema.json",
     "roles": "roles.schema.json",
     "workflow": "workflow.schema.json",
+    "services": "services.schema.json",
 }
 
 

@@ -15,6 +15,7 @@ MANIFEST = "tenant.yaml"
 INDICATORS = "indicators"
 ROLES = "roles.yaml"
 WORKFLOW = "workflow.yaml"
+SERVICES = "services.yaml"
 
 # A document, or the problem that stopped it being read.
 Read = SourceDocument | Problem
@@ -55,6 +56,10 @@ class PackSource:
         """The workflow numbers it declares (None: all inherited)."""
         raise NotImplementedError
 
+    def services(self) -> Read | None:
+        """The services it runs and the tie-break keys it declares (None: none)."""
+        return None
+
     def sibling(self, tenant: str) -> PackSource | None:
         """Where to find a parent that was not asked for (folders: the sibling folder)."""
         return None
@@ -88,6 +93,10 @@ class FolderPack(PackSource):
         path = self.path / WORKFLOW
         return _read_file(path) if path.exists() else None
 
+    def services(self) -> Read | None:
+        path = self.path / SERVICES
+        return _read_file(path) if path.exists() else None
+
     def sibling(self, tenant: str) -> PackSource | None:
         folder = self.path.parent / tenant
         return FolderPack(folder) if (folder / MANIFEST).exists() else None
@@ -103,6 +112,7 @@ class DocumentPack(PackSource):
     roles_data: Any = None
     workflow_data: Any = None
     origin: str = "database"
+    services_data: Any = None  # the database does not hold services yet (issue #5, storage part)
 
     @property
     def location(self) -> str:  # type: ignore[override]
@@ -123,6 +133,9 @@ class DocumentPack(PackSource):
 
     def workflow(self) -> Read | None:
         return None if self.workflow_data is None else self._document(WORKFLOW, self.workflow_data)
+
+    def services(self) -> Read | None:
+        return None if self.services_data is None else self._document(SERVICES, self.services_data)
 
 
 def folder_packs(directory: Path) -> list[FolderPack]:
