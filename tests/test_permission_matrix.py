@@ -86,6 +86,8 @@ from tierpoints.features.applicants.records import load
 from tierpoints.features.applicants.schemas import NewApplicant
 from tierpoints.features.applications import service as applications
 from tierpoints.features.applications.schemas import Claim, NewApplication
+from tierpoints.features.rounds import service as rounds
+from tierpoints.features.rounds.schemas import NewPublicityObjection, NewRound, ObjectionCheck
 from tierpoints.features.auth import Actor
 from tierpoints.features.publishing import service as publishing
 from tierpoints.packs.sources import folder_packs
@@ -167,6 +169,17 @@ POST   /api/v1/application-items/{item}/approve                                 
 POST   /api/v1/application-items/{item}/reject                                    -    -    -    -    -    o    -    -    -
 GET    /api/v1/tenants/{tenant}/review-queue                                      oc   oc   o    o    oc   o    -    -    -
 GET    /api/v1/tenants/{tenant}/overdue-items                                     oc   oc   o    o    oc   o    -    -    -
+POST   /api/v1/tenants/{tenant}/rounds                                            o    o    o    -    -    -    -    -    -
+GET    /api/v1/tenants/{tenant}/rounds                                            *    *    *    *    *    *    *    *    *
+GET    /api/v1/rounds/{round}                                                     *    *    *    *    *    *    *    *    *
+GET    /api/v1/rounds/{round}/ranking                                             *    *    *    *    *    *    *    *    *
+GET    /api/v1/rounds/{round}/versions/{version}/diff                             *    *    *    *    *    *    *    *    *
+GET    /api/v1/rounds/{round}/document                                            oc   oc   o    o    oc   -    -    -    -
+GET    /api/v1/rounds/{round}/objections                                          oc   oc   o    o    oc   -    -    -    -
+POST   /api/v1/rounds/{round}/publish                                             o    o    o    -    -    -    -    -    -
+POST   /api/v1/rounds/{round}/objections                                          -    -    -    o    oc   -    -    o    -
+POST   /api/v1/rounds/{round}/objections/{objection}/check                        -    -    -    -    oc   -    -    -    -
+POST   /api/v1/rounds/{round}/allocate                                            o    o    o    -    -    -    -    -    -
 """
 
 ROLES = {  # column → role, and where it is held (the reviewer for the education department)
@@ -189,7 +202,7 @@ RELATIVES = {  # home → relation → tenant
 }
 LETTERS = {"o": "own", "p": "parent", "c": "child", "s": "sibling"}
 NO_TENANT = "any"  # the relation of an endpoint whose path names no tenant nor applicant
-TARGETS = ("{tenant}", "{applicant}", "{application}", "{item}")  # a path naming one has relations
+TARGETS = ("{tenant}", "{applicant}", "{application}", "{item}", "{round}")  # a path naming one has relations
 
 
 @dataclass(frozen=True)
@@ -272,8 +285,41 @@ def matrix_packs(tmp_path_factory) -> PackTree:
                     indicators=[{**party, "id": "ninghai_party_member",
                                  "name": {"zh": "宁海流动党员", "en": "Migrant party member in Ninghai"}}])
     tree.write(indicators, yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+    tree.write("zhejiang/services.yaml", PROVINCIAL_SERVICE)  # so every tenant of the matrix runs rounds
     assert set(tree.load().tenants) == {"zhejiang", "ningbo", "hangzhou", "xiangshan", "ninghai"}
     return tree
+
+
+PROVINCIAL_SERVICE = """
+tie_break_keys:
+  - id: province_basic_points
+    name: {zh: 基础积分, en: Basic points}
+    derive: {kind: category_points, category: basic}
+    prefer: higher
+    source: {document: Tierpoints test matrix, clause: illustrative}
+    values: illustrative
+services:
+  - id: rent_subsidy
+    name: {zh: 租赁补贴, en: Rent subsidy}
+    kind: rent_subsidy
+    source: {document: Tierpoints test matrix, clause: illustrative}
+    values: illustrative
+    eligibility:
+      min_points: 0
+      valid_permit: true
+      not_vetoed: true
+      source: {document: Tierpoints test matrix, clause: illustrative}
+      values: illustrative
+    ranks_by: own_score
+    tie_breaks: [province_basic_points]
+    publicity_working_days: 7
+    boundary:
+      resolve: admit_all
+      source: {document: Tierpoints test matrix, clause: illustrative}
+      values: illustrative
+"""
+ROUND_SERVICE = {"zhejiang": "rent_subsidy", "ningbo": "settlement", "hangzhou": "settlement",
+                 "xiangshan": "rent_subsidy", "ninghai": "rent_subsidy"}  # a service ranking own points
 
 
 # --- the platform over that tree, its accounts built once per database ----------------------
@@ -447,6 +493,32 @@ class World:
             await self.advance(target, stage)
         return target
 
+    async def round(self, tenant: str, stage: str, shared: bool) -> int:
+        """A round of the tenant's ROUND_SERVICE at `stage` (ranked | publicity | closed: publicity
+        over | corrected: publicity with a second version), opened after the tenant's shared
+        applicant was registered (it is refused: no points determined, so objections may name it)."""
+        if shared and ("round", tenant, stage) in self.shared:
+            return self.shared["round", tenant, stage]
+        runtime, setup = self.platform.runtime, Actor(SETUP)
+        await self.shared_applicant(tenant)
+        opened = await rounds.open_round(runtime, setup, tenant, NewRound(ROUND_SERVICE[tenant], 1, ACCEPTED_ON),
+                                         today=ACCEPTED_ON)
+        if stage != "ranked":  # published on the acceptance day: over by TODAY, unless published today
+            await rounds.publish(runtime, setup, opened.id, today=ACCEPTED_ON if stage == "closed" else TODAY)
+        if stage == "corrected":
+            objection = await self.round_objection(opened.id, tenant)
+            await rounds.check_objection(runtime, setup, opened.id, objection,
+                                         ObjectionCheck(outcome="upheld", answer="matrix"))
+        if shared:
+            self.shared["round", tenant, stage] = opened.id
+        return opened.id
+
+    async def round_objection(self, round_id: int, tenant: str) -> int:
+        applicant_id, _ = await self.shared_applicant(tenant)
+        filed = await rounds.object_to(self.platform.runtime, Actor(SETUP), round_id,
+                                       NewPublicityObjection(applicant=applicant_id, grounds="matrix"))
+        return filed.id
+
     def moved(self, target: Target, response: dict[str, Any], shared: bool) -> None:
         target.moved(response)
         if not shared:
@@ -487,7 +559,8 @@ async def world(matrix_engine, matrix_packs, tmp_path_factory):
         await setup.save().run()
         grants = [(role, tenant, department) for tenant in sorted(runtime.catalog.tenants)
                   for role, department in SETUP_ROLES]
-        grants.append(("migrant_office_city", "zhejiang", None))  # reviews, below
+        grants.append(("migrant_office_city", "zhejiang", None))  # reviews and round objections, below
+        grants += [("city_admin", tenant, None) for tenant in sorted(runtime.catalog.tenants)]  # rounds
         for role, tenant, department in grants:
             await RoleAssignment(account=setup.id, role=role, tenant=tenant, department=department,
                                  created_at=now, created_by=SETUP).save().run()
@@ -589,6 +662,8 @@ async def prepare(world: World, case: Case) -> Call:
     key = f"{case.method} {case.endpoint}"
     if key in APPLICATION_STAGE:
         return await prepare_application(world, case, key)
+    if "{round}" in path or key.endswith("/rounds"):
+        return await prepare_round(world, case, key)
     if key in ("GET /api/v1/tenants/{tenant}/review-queue", "GET /api/v1/tenants/{tenant}/overdue-items"):
         await world.application(tenant, "accepted", own=False, shared=True)  # an item pending, overdue
         params = {"department": DEPARTMENT} if key.endswith("/review-queue") else {}
@@ -644,6 +719,38 @@ async def prepare(world: World, case: Case) -> Call:
 
 
 EXAMPLE = json.loads((Path(__file__).resolve().parents[1] / "examples/applicant-xiangshan.json").read_text())
+
+ROUND_STAGE = {  # endpoint → the stage of the round it needs
+    "POST /api/v1/rounds/{round}/publish": "ranked",
+    "POST /api/v1/rounds/{round}/allocate": "closed",
+    "GET /api/v1/rounds/{round}/versions/{version}/diff": "corrected",
+}
+
+
+async def prepare_round(world: World, case: Case, key: str) -> Call:
+    """A round endpoint: a round of its own for an allowed change, else one shared per tenant
+    and stage; reads see a published round (public) with a second version."""
+    tenant = case.tenant
+    if key == "POST /api/v1/tenants/{tenant}/rounds":
+        return Call(_fill(case.path, tenant=tenant),
+                    json={"service": ROUND_SERVICE[tenant], "quota": 1, "snapshot": TODAY.isoformat()})
+    if key == "GET /api/v1/tenants/{tenant}/rounds":
+        return Call(_fill(case.path, tenant=tenant))
+    round_id = await world.round(tenant, ROUND_STAGE.get(key, "publicity"), shared=not _changes(case))
+    if key == "POST /api/v1/rounds/{round}/objections":
+        own = case.role == "applicant" and case.relation == "own"
+        applicant_id = world.own_record if own else (await world.shared_applicant(tenant))[0]
+        return Call(_fill(case.path, round=round_id), json={"applicant": applicant_id, "grounds": "matrix"})
+    if key == "POST /api/v1/rounds/{round}/objections/{objection}/check":
+        shared_key = ("round objection", tenant)
+        if _changes(case) or shared_key not in world.shared:
+            objection = await world.round_objection(round_id, tenant)
+            if not _changes(case):
+                world.shared[shared_key] = objection
+        objection = objection if _changes(case) else world.shared[shared_key]
+        return Call(_fill(case.path, round=round_id, objection=objection),
+                    json={"outcome": "dismissed", "answer": "matrix"})
+    return Call(_fill(case.path, round=round_id, version=2))
 
 
 # --- the cases -------------------------------------------------------------------------------

@@ -351,11 +351,11 @@ async def test_export_then_validate_and_sync_round_trip(platform, database_engin
     exported = await run_cli(database_engine, tmp_path, "packs", "export", str(out))
     assert exported.exit_code == 0, exported.output
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml")) == [
-        "hangzhou/indicators/2016-01-01.yaml", "hangzhou/roles.yaml", "hangzhou/tenant.yaml",
-        "hangzhou/workflow.yaml",
-        "ningbo/indicators/2022-01-01.yaml", "ningbo/roles.yaml", "ningbo/tenant.yaml",
+        "hangzhou/indicators/2016-01-01.yaml", "hangzhou/roles.yaml", "hangzhou/services.yaml",
+        "hangzhou/tenant.yaml", "hangzhou/workflow.yaml",
+        "ningbo/indicators/2022-01-01.yaml", "ningbo/roles.yaml", "ningbo/services.yaml", "ningbo/tenant.yaml",
         "xiangshan/indicators/2022-06-17.yaml", f"xiangshan/indicators/{LATER.isoformat()}.yaml",
-        "xiangshan/roles.yaml", "xiangshan/tenant.yaml", "xiangshan/workflow.yaml",
+        "xiangshan/roles.yaml", "xiangshan/services.yaml", "xiangshan/tenant.yaml", "xiangshan/workflow.yaml",
         "zhejiang/indicators/2022-01-01.yaml", "zhejiang/roles.yaml", "zhejiang/tenant.yaml",
         "zhejiang/workflow.yaml",
     ]
@@ -372,7 +372,7 @@ async def test_export_then_validate_and_sync_round_trip(platform, database_engin
     assert "indicator sets added: none; unchanged: 5" in synced.output
 
     again = await run_cli(database_engine, tmp_path, "packs", "export", str(out))
-    assert "0 file(s) written, 16 unchanged" in again.output  # stable: nothing rewritten
+    assert "0 file(s) written, 19 unchanged" in again.output  # stable: nothing rewritten
 
 
 async def test_cli_publishes_a_draft_and_shows_the_recomputation(platform, database_engine, tmp_path):

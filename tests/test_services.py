@@ -182,14 +182,18 @@ def test_registered_residence_counts_merged_periods_inside_the_area(catalog, eng
     assert key_value(key, facts, score, SNAPSHOT, area) == (366 + 29) // 30 == 13
 
 
-def test_a_standing_is_the_score_the_service_tenant_sees_on_the_snapshot(catalog, engine):
-    """Issue #5: a service ranks the recognised score as its tenant sees it, on the snapshot date."""
+def test_a_standing_is_the_score_the_service_tenant_sees_by_the_snapshot(catalog, engine):
+    """Issue #5: a service ranks the recognised score as its tenant sees it, determined by the
+    snapshot date (an earlier determination day is fine, a later one or another tenant's view not)."""
     facts = engine.validate(EXAMPLE)
     service = catalog.service("hangzhou", "settlement")
-    for at, on in (("ningbo", SNAPSHOT), ("hangzhou", dt.date(2026, 11, 27))):
-        with pytest.raises(ValueError, match="ranks the score as hangzhou sees it"):
+    for at, on in (("ningbo", SNAPSHOT), ("hangzhou", SNAPSHOT + dt.timedelta(days=1))):
+        with pytest.raises(ValueError, match="ranks the points as hangzhou sees them"):
             standing(catalog, service, applicant=1, facts=facts, score=engine.score(facts, at, on),
                      snapshot=SNAPSHOT, permit_valid=True)
+    earlier = standing(catalog, service, applicant=1, facts=facts, snapshot=SNAPSHOT, permit_valid=True,
+                       score=engine.score(facts, "hangzhou", SNAPSHOT - dt.timedelta(days=30)))
+    assert earlier.total == float(engine.score(facts, "hangzhou", SNAPSHOT - dt.timedelta(days=30)).total)
 
 
 # --- eligibility ------------------------------------------------------------------------------------

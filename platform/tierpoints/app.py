@@ -23,6 +23,7 @@ from tierpoints.features.audit import AuditController
 from tierpoints.features.points.controller import PointsController
 from tierpoints.features.auth import provide_actor
 from tierpoints.features.publishing import PublishingController
+from tierpoints.features.rounds.controller import RoundsController, TenantRoundsController
 from tierpoints.features.simulation import SimulationController
 from tierpoints.problems import EXCEPTION_HANDLERS
 from tierpoints.runtime import Runtime
@@ -30,7 +31,8 @@ from tierpoints.runtime import Runtime
 CONTROLLERS = [SimulationController, AuthController, AccountsController, AuditController,
                PublishingController,
                TenantApplicantsController, ApplicantsController, ApplicantApplicationsController,
-               ApplicationsController, ApplicationItemsController, ReviewQueueController, PointsController]
+               ApplicationsController, ApplicationItemsController, ReviewQueueController, PointsController,
+               TenantRoundsController, RoundsController]
 
 
 def create_app(runtime: Runtime) -> Litestar:

@@ -112,7 +112,7 @@ class DocumentPack(PackSource):
     roles_data: Any = None
     workflow_data: Any = None
     origin: str = "database"
-    services_data: Any = None  # the database does not hold services yet (issue #5, storage part)
+    services_data: Any = None
 
     @property
     def location(self) -> str:  # type: ignore[override]

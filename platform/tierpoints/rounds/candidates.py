@@ -4,7 +4,8 @@ Everything a ranking needs is derived here from what the platform already holds,
 round's snapshot date:
 
 - the total: the recognised score as the service's tenant sees it (engine ScoreResult with
-  `tenant` = the service's tenant and `as_of` = the snapshot date);
+  `tenant` = the service's tenant, as of the day the points were determined — on or before
+  the snapshot date; features/rounds/population.py);
 - each tie-break key, as its pack declaration says (services.yaml `tie_break_keys`):
   `residence` from the facts' residence periods inside an area (the public security
   registration records, Hangzhou rules §11.5: overlaps once, both ends included, 30 days a
@@ -101,11 +102,11 @@ def key_value(key: TieBreakKey, facts: Any, score: ScoreResult, snapshot: dt.dat
 def standing(catalog: PolicyCatalog, service: Service, *, applicant: int, facts: Any, score: ScoreResult,
              snapshot: dt.date, permit_valid: bool) -> Standing:
     """A person's standing for `service`: `facts` is the validated facts struct the score was
-    computed from (engine.validate), `score` the engine's result at the service's tenant on the
-    snapshot date."""
-    if score.tenant != service.tenant or score.as_of != snapshot.isoformat():
-        raise ValueError(f"{service.tenant}/{service.id} on {snapshot} ranks the score as {service.tenant} "
-                         f"sees it on that date, not the score at {score.tenant} on {score.as_of}")
+    computed from (engine.validate), `score` the engine's result at the service's tenant as of
+    a day on or before the snapshot date (when the points were determined)."""
+    if score.tenant != service.tenant or dt.date.fromisoformat(score.as_of) > snapshot:
+        raise ValueError(f"{service.tenant}/{service.id} on {snapshot} ranks the points as {service.tenant} "
+                         f"sees them, determined by that date, not the score at {score.tenant} on {score.as_of}")
     keys = catalog.tie_breaks(service)
     return Standing(
         applicant=applicant, total=float(score.total),

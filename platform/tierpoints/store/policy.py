@@ -50,17 +50,20 @@ async def sync_packs(catalog: PolicyCatalog, packs: list[FolderPack], actor: str
             roles_json = None if roles is None else to_json(roles.data)
             workflow = pack.workflow()
             workflow_json = None if workflow is None else to_json(workflow.data)
+            services = pack.services()
+            services_json = None if services is None else to_json(services.data)
             row = await TenantRecord.objects().where(TenantRecord.code == tenant_id).first().run()
             values = {
                 "name_zh": manifest.name.zh, "name_en": manifest.name.en, "tier": manifest.tier,
                 "parent": manifest.parent, "cap": manifest.cap, "manifest": manifest_json,
-                "roles": roles_json, "workflow": workflow_json, "synced_at": now,
+                "roles": roles_json, "workflow": workflow_json, "services": services_json, "synced_at": now,
             }
             if row is None:
                 await TenantRecord(code=tenant_id, **values).save().run()
                 report.tenants_added.append(tenant_id)
                 await audit.record(actor, tenant_id, "tenant.synced", f"tenant/{tenant_id}", {"new": True})
-            elif (row.manifest, row.roles, row.workflow) != (manifest_json, roles_json, workflow_json):
+            elif (row.manifest, row.roles, row.workflow, row.services) != (
+                    manifest_json, roles_json, workflow_json, services_json):
                 await TenantRecord.update(values).where(TenantRecord.id == row.id).run()
                 report.tenants_updated.append(tenant_id)
                 await audit.record(actor, tenant_id, "tenant.synced", f"tenant/{tenant_id}", {"new": False})
@@ -107,6 +110,7 @@ async def database_packs() -> list[DocumentPack]:
             sets=sets.get(row["code"], {}),
             roles_data=None if row["roles"] is None else msgspec.json.decode(row["roles"]),
             workflow_data=None if row["workflow"] is None else msgspec.json.decode(row["workflow"]),
+            services_data=None if row["services"] is None else msgspec.json.decode(row["services"]),
         )
         for row in tenants
     ]

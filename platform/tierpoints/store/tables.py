@@ -29,6 +29,7 @@ class TenantRecord(Table, tablename="tenant"):
     manifest = Text()  # the manifest as JSON
     roles = Text(null=True, default=None)  # the roles it declares, as JSON (none: inherits)
     workflow = Text(null=True, default=None)  # its workflow numbers, as JSON (none: inherits)
+    services = Text(null=True, default=None)  # its services and tie-break keys, as JSON (none: none)
     synced_at = Timestamptz()
 
 
@@ -227,6 +228,56 @@ class Notification(Table, tablename="notification"):
     sent_at = Timestamptz(null=True, default=None)
 
 
+class ServiceRound(Table, tablename="service_round"):
+    """A round of a service (tenants/<id>/services.yaml): a quota shared out by rank (Hangzhou
+    rules §19-§20). ranked → publicity → allocated; each ranking is a RankingVersion."""
+
+    tenant = Varchar(length=64, index=True)  # the tenant that declares the service and runs the round
+    service = Varchar(length=64)
+    quota = Integer()
+    snapshot = Date()  # the points valid on this date rank
+    status = Varchar(length=16, index=True)  # ranked | publicity | allocated
+    opened_by = Varchar(length=100)
+    opened_at = Timestamptz()
+    publicity_from = Date(null=True, default=None)
+    publicity_until = Date(null=True, default=None)  # the last day of publicity (working days)
+    publicity_rule = Text(null=True, default=None)
+    allocation = Text(null=True, default=None)  # the allocation's JSON once allocated
+    allocated_by = Varchar(length=100, null=True, default=None)
+    allocated_at = Timestamptz(null=True, default=None)
+
+
+class RankingVersion(Table, tablename="ranking_version"):
+    """One immutable ranking of a round: the snapshot document and its SHA-256; a correction
+    adds the next version, the earlier ones are kept."""
+
+    round = ForeignKey(references=ServiceRound, null=False, on_delete=OnDelete.restrict, index=True)
+    version = Integer()
+    content_hash = Varchar(length=64)
+    document = Text()  # rounds/ranking.py RankingDocument: canonical JSON, masked
+    entries = Integer()
+    refused = Text()  # JSON: the applicants not ranked and why
+    reason = Text()  # why this version: the first ranking, or the correction that made it
+    created_by = Varchar(length=100)
+    created_at = Timestamptz()
+
+
+class PublicityObjection(Table, tablename="publicity_objection"):
+    """An objection raised during publicity (Hangzhou rules §20), checked by the migrant office."""
+
+    round = ForeignKey(references=ServiceRound, null=False, on_delete=OnDelete.restrict, index=True)
+    version = Integer()  # the ranking version it was raised against
+    applicant = Integer()  # the entry it is about
+    grounds = Text()
+    filed_by = Varchar(length=100)
+    filed_on = Date()
+    status = Varchar(length=16)  # open | upheld | dismissed
+    answer = Text(null=True, default=None)
+    checked_by = Varchar(length=100, null=True, default=None)
+    checked_on = Date(null=True, default=None)
+    corrected_version = Integer(null=True, default=None)  # the ranking version the correction made
+
+
 class AuditEntry(Table, tablename="audit_entry"):
     """Append-only; each entry's hash covers its content and the previous entry's hash."""
 
@@ -243,5 +294,5 @@ class AuditEntry(Table, tablename="audit_entry"):
 ALL_TABLES: tuple[type[Table], ...] = (
     TenantRecord, IndicatorSetVersion, Account, RoleAssignment, Applicant, Guardianship, ResidencePermit,
     PermitEvent, ApplicantFacts, RecognisedScore, Application, ApplicationItem, Determination,
-    Objection, Notification, AuditEntry,
+    Objection, Notification, ServiceRound, RankingVersion, PublicityObjection, AuditEntry,
 )

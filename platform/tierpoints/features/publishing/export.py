@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 import yaml
 
-from tierpoints.packs.sources import INDICATORS, MANIFEST, ROLES, WORKFLOW
+from tierpoints.packs.sources import INDICATORS, MANIFEST, ROLES, SERVICES, WORKFLOW
 from tierpoints.packs.yaml_source import PackLoader
 from tierpoints.store.policy import PUBLISHED_STATES
 from tierpoints.store.tables import IndicatorSetVersion as V
@@ -67,6 +67,9 @@ async def export_packs(directory: Path) -> ExportReport:
         if tenant["workflow"] is not None:
             _write(pack / WORKFLOW, msgspec.json.decode(tenant["workflow"]),
                    f"{code}: workflow numbers, {source}", report)
+        if tenant["services"] is not None:
+            _write(pack / SERVICES, msgspec.json.decode(tenant["services"]),
+                   f"{code}: services and tie-break keys, {source}", report)
         exported = set()
         for version in (v for v in versions if v["tenant"] == code):
             date = version["effective_from"].isoformat()

@@ -41,7 +41,7 @@ async def draft_problems(tenant: str, content: dict[str, Any]) -> list[Problem]:
         if pack.tenant == tenant:
             pack = DraftPack(tenant=pack.tenant, manifest_data=pack.manifest_data, sets=pack.sets,
                              roles_data=pack.roles_data,
-                             workflow_data=pack.workflow_data, draft=content, draft_stem=_stem(content))
+                             workflow_data=pack.workflow_data, services_data=pack.services_data, draft=content, draft_stem=_stem(content))
         packs.append(pack)
     try:
         load_sources(packs)

@@ -1,0 +1,158 @@
+"""Service rounds over HTTP on SQLite and PostgreSQL (issue 5): a Hangzhou settling round from
+determined points to allocation, as the real roles drive it — Hangzhou rules §19 (ranking,
+tie-breaks, publicity of at least 7 working days), §20 (objections during publicity, corrected,
+then the procedures), §21 (suspended points are not ranked), §18 (used points)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from test_applications import applicant, claims, decide_all, pin
+
+from tierpoints.store.tables import AuditEntry, Determination, RankingVersion
+
+SNAPSHOT = "2026-03-09"
+
+
+def facts(residence_from: str, education: str = "bachelor") -> dict:
+    return {
+        "birth_date": "1990-01-01", "education": education,
+        "residence": [{"start": residence_from, "end": None, "tenant": "hangzhou"}],
+        "social_insurance": [{"start": "2022-01-01", "end": "2025-12-31", "province": "zhejiang",
+                              "city": "hangzhou", "pension": True}],
+    }
+
+
+async def determined(platform, office, sequence: int, claimed: dict) -> tuple[int, dict, dict]:
+    applicant_id, own = await applicant(platform, office, "hangzhou", sequence)
+    body = {"claims": claims(claimed), "declarations": {"offences": []}}
+    accepted = await platform.client.post(f"/api/v1/applicants/{applicant_id}/applications", json=body, headers=own)
+    assert accepted.status_code == 201, accepted.text
+    await decide_all(platform, "hangzhou", accepted.json())
+    result = await platform.client.post(f"/api/v1/applications/{accepted.json()['id']}/determine", headers=office)
+    assert result.status_code == 200, result.text
+    return applicant_id, own, result.json()
+
+
+async def test_a_settling_round_from_ranking_to_allocation(platform, monkeypatch):
+    """§19: equal totals → the longer registered residence in the city first; equal in everything
+    → the same rank (never by insertion order); §21: a suspended permit's points are not ranked;
+    the public sees masked entries only after publication, and can find its own by acceptance
+    number; §20: an objection during publicity, upheld with a correction, ranks again — a new
+    version with the moves shown, both kept; allocation only after publicity closes with no
+    objection open; the quota boundary (a joint group) goes to the office; granted points used."""
+    pin(monkeypatch, "2026-03-02")
+    office = await platform.account("mo_hz", "migrant_office_district", "hangzhou")
+    admin = await platform.account("hz_admin", "city_admin", "hangzhou")
+    city_office = await platform.account("hz_city_office", "migrant_office_city", "hangzhou")
+    county_admin = await platform.account("xs_admin", "county_admin", "xiangshan")
+    first, _, d1 = await determined(platform, office, 31, facts("2005-01-01"))  # capped, longest residence
+    second, _, d2 = await determined(platform, office, 32, facts("2008-01-01"))  # capped, same total
+    third, _, d3 = await determined(platform, office, 33, facts("2019-01-01"))
+    fourth, _, d4 = await determined(platform, office, 34, facts("2019-01-01"))  # identical to third
+    fifth, fifth_login, d5 = await determined(platform, office, 35, facts("2021-01-01"))
+    sixth, _, _ = await determined(platform, office, 36, facts("2005-01-01"))
+    assert (await platform.client.post(f"/api/v1/applicants/{sixth}/permit/suspend", headers=office,
+                                       json={"reason": "left the city"})).status_code == 200
+    totals = [d["determination"]["total"] for d in (d1, d2, d3, d4, d5)]
+    assert totals[0] == totals[1] > totals[2] == totals[3] > totals[4], totals
+
+    # a county admin cannot open a city's round; an unknown service or a future snapshot is 422
+    pin(monkeypatch, "2026-03-10")
+    body = {"service": "settlement", "quota": 4, "snapshot": SNAPSHOT}
+    assert (await platform.client.post("/api/v1/tenants/hangzhou/rounds", headers=county_admin,
+                                       json=body)).status_code == 403
+    unknown = await platform.client.post("/api/v1/tenants/hangzhou/rounds", headers=admin,
+                                         json={**body, "service": "moon_base"})
+    assert unknown.status_code == 422 and "/service" in unknown.text
+    future = await platform.client.post("/api/v1/tenants/hangzhou/rounds", headers=admin,
+                                        json={**body, "snapshot": "2026-03-11"})
+    assert future.status_code == 422 and "/snapshot" in future.text
+    opened = await platform.client.post("/api/v1/tenants/hangzhou/rounds", headers=admin, json=body)
+    assert opened.status_code == 201, opened.text
+    round_ = opened.json()
+    url = f"/api/v1/rounds/{round_['id']}"
+    assert round_["status"] == "ranked" and round_["versions"][0]["entries"] == 5
+    assert round_["versions"][0]["refused"] == 1  # the suspended permit (§21)
+
+    # not public before publication
+    assert (await platform.client.get(f"{url}/ranking")).status_code == 401
+    page = (await platform.client.get(f"{url}/ranking", headers=admin)).json()
+    ranks = [(e["rank"], e["tie_breaks"]["registered_residence"]) for e in page["entries"]]
+    assert [r for r, _ in ranks] == [1, 2, 3, 3, 5]
+    assert ranks[0][1] > ranks[1][1]  # same total: the longer residence first (§19)
+
+    # the same inputs give the same ranking and hash (a second round of the same service and date)
+    again = (await platform.client.post("/api/v1/tenants/hangzhou/rounds", headers=admin, json=body)).json()
+    assert again["versions"][0]["content_hash"] == round_["versions"][0]["content_hash"]
+    document = await platform.client.get(f"{url}/document", headers=admin)
+    assert hashlib.sha256(document.content).hexdigest() == round_["versions"][0]["content_hash"]
+
+    # publicity: at least 7 working days (10 March + 7 working days = 19 March)
+    published = await platform.client.post(f"{url}/publish", headers=admin)
+    assert published.status_code == 200, published.text
+    assert (published.json()["publicity_from"], published.json()["publicity_until"]) == ("2026-03-10", "2026-03-19")
+    assert "7 working days" in published.json()["publicity_rule"]
+    public = await platform.client.get(f"{url}/ranking")
+    assert public.status_code == 200
+    text = public.text
+    assert "李明" not in text and all(e["masked_name"] == "李*" for e in public.json()["entries"])
+    assert all(e["masked_identity"].count("*") == 11 for e in public.json()["entries"])
+    assert set(public.json()["entries"][0]["tiers"]) == {"zhejiang", "hangzhou"}
+    mine = await platform.client.get(f"{url}/ranking", params={"acceptance_number": d5["acceptance_number"]})
+    assert [e["rank"] for e in mine.json()["entries"]] == [5]
+    listed = (await platform.client.get("/api/v1/tenants/hangzhou/rounds")).json()
+    assert [r["id"] for r in listed] == [round_["id"]]  # the unpublished second round stays private
+
+    # §20: the fifth applicant objects; the city office upholds it with a corrected education
+    pin(monkeypatch, "2026-03-12")
+    objection = await platform.client.post(f"{url}/objections", headers=fifth_login,
+                                           json={"applicant": fifth, "grounds": "my residence since 2004 was not counted"})
+    assert objection.status_code == 201, objection.text
+    early = await platform.client.post(f"{url}/allocate", headers=admin)
+    assert early.status_code == 409
+    refused = await platform.client.post(f"{url}/objections/{objection.json()['id']}/check", headers=office,
+                                         json={"outcome": "upheld", "answer": "x"})
+    assert refused.status_code == 403  # the municipal office checks them
+    checked = await platform.client.post(f"{url}/objections/{objection.json()['id']}/check", headers=city_office,
+                                         json={"outcome": "upheld", "answer": "registration records verified",
+                                               "corrections": {"residence": [{"start": "2004-01-01", "end": None,
+                                                                              "tenant": "hangzhou"}]}})
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["corrected_version"] == 2
+    moved = (await platform.client.get(f"{url}/versions/2/diff")).json()
+    assert "objection" in moved["reason"]
+    by_applicant = {m["applicant"]: m for m in moved["moves"]}
+    assert by_applicant[fifth]["old_rank"] == 5 and by_applicant[fifth]["new_rank"] == 1  # longest residence now
+    assert by_applicant[fifth]["changed"][0] == "total" and by_applicant[fifth]["total_change"] == totals[0] - totals[4]
+    assert by_applicant[first]["changed"] == []  # moved down only because the fifth moved up
+    assert await RankingVersion.count().where(RankingVersion.round == round_["id"]).run() == 2  # both kept
+    corrected = await Determination.select().where(Determination.occasion == "publicity_correction").run()
+    assert [str(c["as_of"]) for c in corrected] == ["2026-03-02"]  # the same day the points were determined
+
+    late = await platform.client.post(f"{url}/objections", headers=fifth_login,
+                                      json={"applicant": fifth, "grounds": "again"})
+    assert late.status_code == 201  # still during publicity
+    await platform.client.post(f"{url}/objections/{late.json()['id']}/check", headers=city_office,
+                               json={"outcome": "dismissed", "answer": "nothing new"})
+    pin(monkeypatch, "2026-03-19")
+    assert (await platform.client.post(f"{url}/allocate", headers=admin)).status_code == 409  # last day
+    pin(monkeypatch, "2026-03-20")
+    after = await platform.client.post(f"{url}/objections", headers=fifth_login,
+                                       json={"applicant": fifth, "grounds": "too late"})
+    assert after.status_code == 409 and "§20" in after.text
+    allocated = await platform.client.post(f"{url}/allocate", headers=admin)
+    assert allocated.status_code == 200, allocated.text
+    allocation = allocated.json()["allocation"]
+    assert allocation["granted"] == [fifth, first, second]
+    assert sorted(allocation["pending"]) == sorted([third, fourth])  # joint at the quota's end: the office decides
+    assert allocation["boundary"]["places_left"] == 1
+    used = (await platform.client.get(f"/api/v1/applicants/{first}/points", headers=office)).json()
+    assert used["status"] == "used" and f"round {round_['id']}" in used["reason"]
+    assert (await platform.client.get(f"/api/v1/applicants/{third}/points", headers=office)).json()["status"] == "valid"
+    again_allocated = await platform.client.post(f"{url}/allocate", headers=admin)
+    assert again_allocated.status_code == 409 and again_allocated.json()["state"] == "allocated"
+    actions = [e["action"] for e in await AuditEntry.select(AuditEntry.action).where(
+        AuditEntry.subject == f"round/{round_['id']}").order_by(AuditEntry.id).run()]
+    assert actions == ["round.opened", "round.published", "round.objection_raised", "round.objection_upheld",
+                       "round.objection_raised", "round.objection_dismissed", "round.allocated"]
