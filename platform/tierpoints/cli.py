@@ -16,6 +16,7 @@ from tierpoints.accounts import service as account_service
 from tierpoints.cli_support import run_with_database, settings_or_exit
 from tierpoints.engine import Engine, FactsError
 from tierpoints.features.applicants import cli as applicants_cli
+from tierpoints.features.rounds import cli as rounds_cli
 from tierpoints.features.publishing import cli as publishing_cli
 from tierpoints.packs import PackError, load_catalog
 from tierpoints.packs.catalog import NotInForce, UnknownTenant
@@ -266,6 +267,7 @@ def serve(host: str, port: int) -> None:
 main.add_command(publishing_cli.commands(packs))  # `packs export` and `drafts publish`
 
 main.add_command(applicants_cli.scores)
+main.add_command(rounds_cli.rounds)
 
 if __name__ == "__main__":
     main()
