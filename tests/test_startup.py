@@ -59,3 +59,12 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
         "TIERPOINTS_ENV": "production", "TIERPOINTS_SECRET": "", "TIERPOINTS_DATA": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}"})
     assert result.exit_code == 1 and "TIERPOINTS_SECRET must be set in production" in result.output
+
+
+def test_commands_on_an_unmigrated_database_say_what_to_run(tmp_path):
+    """Bad state gets a clear error naming what to run, not a traceback."""
+    for args in (("packs", "sync"), ("audit", "verify")):
+        result = CliRunner().invoke(main, list(args), env={
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'unmigrated.sqlite'}", "TIERPOINTS_DATA": str(tmp_path)})
+        assert result.exit_code == 1, result.output
+        assert "migration(s) not applied: run `tierpoints db migrate` first" in result.output

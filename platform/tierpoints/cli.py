@@ -142,9 +142,9 @@ def _settings() -> Settings:
     return settings_or_exit()
 
 
-def _with_database(work):
-    """Run `work()` (a coroutine function) with the configured database active."""
-    return run_with_database(lambda _settings: work())
+def _with_database(work, migrated: bool = True):
+    """Run `work()` (a coroutine function) with the configured (and migrated) database active."""
+    return run_with_database(lambda _settings: work(), migrated)
 
 
 @main.group("db")
@@ -155,7 +155,7 @@ def db_group() -> None:
 @db_group.command("migrate")
 def db_migrate() -> None:
     """Apply the migrations the database has not had yet."""
-    applied = _with_database(lambda: store_db.migrate(quiet=True))
+    applied = _with_database(lambda: store_db.migrate(quiet=True), migrated=False)
     where = _settings().database_url.split("@")[-1]
     click.echo(f"applied {len(applied)} migration(s) to {where}" if applied else f"{where} is up to date")
 

@@ -10,6 +10,7 @@ import click
 
 from tierpoints.runtime import database
 from tierpoints.settings import Settings, SettingsError
+from tierpoints.store import db
 from tierpoints.store.db import DatabaseError
 
 T = TypeVar("T")
@@ -22,12 +23,16 @@ def settings_or_exit() -> Settings:
         raise click.ClickException(str(error)) from None
 
 
-def run_with_database(work: Callable[[Settings], Awaitable[T]]) -> T:
-    """Run `work(settings)` with the configured database active; errors become messages."""
+def run_with_database(work: Callable[[Settings], Awaitable[T]], migrated: bool = True) -> T:
+    """Run `work(settings)` with the configured database active (and, unless `migrated` is
+    False, fully migrated: else say what to run); errors become messages."""
     settings = settings_or_exit()
 
     async def run() -> T:
         async with database(settings):
+            if migrated and (pending := await db.pending_migrations()):
+                raise click.ClickException(f"the database has {len(pending)} migration(s) not applied: "
+                                           "run `tierpoints db migrate` first")
             return await work(settings)
 
     try:
