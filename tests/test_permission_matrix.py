@@ -86,6 +86,8 @@ from tierpoints.features.applicants.records import load
 from tierpoints.features.applicants.schemas import NewApplicant
 from tierpoints.features.applications import service as applications
 from tierpoints.features.applications.schemas import Claim, NewApplication
+from tierpoints.features.impact import service as impact
+from tierpoints.features.impact.schemas import ImpactRequest
 from tierpoints.features.rounds import service as rounds
 from tierpoints.features.rounds.schemas import NewPublicityObjection, NewRound, ObjectionCheck
 from tierpoints.features.auth import Actor
@@ -135,6 +137,7 @@ GET    /schema/openapi.json                                                     
 GET    /api/v1/me                                                                 *    *    *    *    *    *    *    *    -
 GET    /api/v1/tenants/{tenant}/accounts                                          oc   oc   o    -    -    -    -    -    -
 POST   /api/v1/tenants/{tenant}/accounts                                          oc   oc   o    -    -    -    -    -    -
+DELETE /api/v1/tenants/{tenant}/accounts/{username}/roles/{role}                  oc   oc   o    -    -    -    -    -    -
 GET    /api/v1/tenants/{tenant}/audit                                             oc   oc   o    -    -    -    -    -    -
 GET    /api/v1/tenants/{tenant}/indicator-sets                                    *    *    *    *    *    *    *    *    *
 POST   /api/v1/tenants/{tenant}/indicator-sets/drafts                             o    o    o    -    -    -    -    -    -
@@ -142,6 +145,8 @@ GET    /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}                   
 PUT    /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}                     o    o    o    -    -    -    -    -    -
 POST   /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}/validate            oc   oc   o    -    -    -    -    -    -
 POST   /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}/publish             o    o    o    -    -    -    -    -    -
+POST   /api/v1/tenants/{tenant}/indicator-sets/drafts/{draft}/impact              oc   oc   o    -    -    -    -    -    -
+GET    /api/v1/tenants/{tenant}/impact-reports/{report}                           oc   oc   o    -    -    -    -    -    -
 POST   /api/v1/tenants/{tenant}/applicants                                        -    -    -    o    -    -    o    -    -
 GET    /api/v1/tenants/{tenant}/applicants                                        oc   oc   o    o    oc   o    o    -    -
 POST   /api/v1/tenants/{tenant}/applicants/search                                 oc   oc   o    o    oc   o    o    -    -
@@ -690,6 +695,13 @@ async def prepare(world: World, case: Case) -> Call:
         if case.method == "PUT" and path.endswith("/facts"):
             return Call(url, json={"facts": {"education": "bachelor"}})
         return Call(url)
+    if "{report}" in path:  # a finished preview of the tenant's shared draft
+        if ("report", tenant) not in world.shared:
+            draft = await world.shared_draft(tenant)
+            view, _ = await impact.start(world.platform.runtime, Actor(SETUP), tenant, draft["id"], ImpactRequest(),
+                                         background=False)
+            world.shared["report", tenant] = view.id
+        return Call(_fill(path, tenant=tenant, report=world.shared["report", tenant]))
     if "{draft}" in path:
         draft = await (world.draft(tenant) if _changes(case) else world.shared_draft(tenant))
         url = _fill(path, tenant=tenant, draft=draft["id"])
@@ -699,6 +711,17 @@ async def prepare(world: World, case: Case) -> Call:
             effective = clock.today() + dt.timedelta(days=30 + world.next())
             return Call(url, json={"effective_from": effective.isoformat()})
         return Call(url)
+    if key == "DELETE /api/v1/tenants/{tenant}/accounts/{username}/roles/{role}":
+        # a reviewer of the tenant: one of its own for an allowed call, else one shared per tenant
+        shared_key = ("reviewer", tenant)
+        if _changes(case) or shared_key not in world.shared:
+            name = f"m_reviewer_{world.next()}"
+            await account_service.create_account(world.platform.runtime.catalog, name, TEST_PASSWORD,
+                                                 "department_reviewer", tenant, DEPARTMENT, actor="matrix-setup")
+            if not _changes(case):
+                world.shared[shared_key] = name
+        name = name if _changes(case) else world.shared[shared_key]
+        return Call(_fill(case.path, tenant=tenant, username=name, role="department_reviewer"))
     url = _fill(path, tenant=tenant) if tenant else path
     if key == "POST /api/v1/auth/token":
         who = case.role if case.role != "public" else "window_clerk"

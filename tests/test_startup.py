@@ -68,3 +68,10 @@ def test_commands_on_an_unmigrated_database_say_what_to_run(tmp_path):
             "DATABASE_URL": f"sqlite:///{tmp_path / 'unmigrated.sqlite'}", "TIERPOINTS_DATA": str(tmp_path)})
         assert result.exit_code == 1, result.output
         assert "migration(s) not applied: run `tierpoints db migrate` first" in result.output
+
+
+async def test_health_says_whether_the_instance_can_serve(platform):
+    """Issue 8: a health endpoint for load balancers, without login."""
+    response = await platform.client.get("/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok" and response.json()["tenants"] == 4

@@ -24,6 +24,8 @@ from tierpoints.features.points.controller import PointsController
 from tierpoints.features.auth import provide_actor
 from tierpoints.features.publishing import PublishingController
 from tierpoints.features.rounds.controller import RoundsController, TenantRoundsController
+from tierpoints.features.health import health
+from tierpoints.features.impact.controller import ImpactController
 from tierpoints.features.simulation import SimulationController
 from tierpoints.problems import EXCEPTION_HANDLERS
 from tierpoints.runtime import Runtime
@@ -32,7 +34,7 @@ CONTROLLERS = [SimulationController, AuthController, AccountsController, AuditCo
                PublishingController,
                TenantApplicantsController, ApplicantsController, ApplicantApplicationsController,
                ApplicationsController, ApplicationItemsController, ReviewQueueController, PointsController,
-               TenantRoundsController, RoundsController]
+               TenantRoundsController, RoundsController, ImpactController]
 
 
 def create_app(runtime: Runtime) -> Litestar:
@@ -47,7 +49,7 @@ def create_app(runtime: Runtime) -> Litestar:
         return state.runtime.engine  # swapped when a new indicator set is published
 
     return Litestar(
-        route_handlers=CONTROLLERS,
+        route_handlers=[*CONTROLLERS, health],
         state=State({"runtime": runtime}),
         dependencies={
             "runtime": Provide(provide_runtime),
@@ -55,5 +57,7 @@ def create_app(runtime: Runtime) -> Litestar:
             "actor": Provide(provide_actor),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[runtime.listen] if runtime is not None else [],  # PostgreSQL: hear of changes at once
+        on_shutdown=[runtime.stop_listening] if runtime is not None else [],
         openapi_config=OpenAPIConfig(title="Tierpoints", version=__version__, path="/schema"),
     )

@@ -3,6 +3,7 @@ the authorizer, built from the database at start-up."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,7 +15,7 @@ from tierpoints.authz import Authorizer
 from tierpoints.engine import Engine
 from tierpoints.packs.catalog import PolicyCatalog
 from tierpoints.settings import Settings
-from tierpoints.store import db
+from tierpoints.store import db, notify, piccolo_conf
 from tierpoints.store.policy import has_tenants, load_policy_catalog
 from tierpoints.store.tables import IndicatorSetVersion, RoleAssignment, TenantRecord
 
@@ -37,8 +38,20 @@ class Runtime:
     # another instance) change it, and the next authenticated request reloads them
     grants_seen: tuple[int, int] | None = None
 
-    async def refresh_grants(self) -> None:
-        """Reload the grants if the database's differ from those the authorizer holds."""
+    # On PostgreSQL a LISTEN connection (`listen`) tells this instance of every change at once;
+    # without it each authenticated request compares the grants' signature and the policy is
+    # looked at every POLICY_CHECK_SECONDS.
+    listener: Any = None
+
+    @property
+    def listening(self) -> bool:
+        return self.listener is not None and not self.listener.is_closed()
+
+    async def refresh_grants(self, force: bool = False) -> None:
+        """Reload the grants if the database's differ from those the authorizer holds
+        (`force`: look even while listening, e.g. right after this instance changed them)."""
+        if self.listening and not force:
+            return
         seen = await grants_signature()
         if seen != self.grants_seen:
             self.authorizer = Authorizer(self.catalog, await all_grants())
@@ -51,7 +64,7 @@ class Runtime:
         """Load the published policy again if another process (the CLI's `drafts publish` or
         `packs sync`, another instance) changed it; looks at most once every `every` seconds."""
         now = time.monotonic()
-        if self.policy_seen is None or now - self.policy_checked < every:
+        if self.policy_seen is None or now - self.policy_checked < every or self.listening:
             return  # not built from a database (build_runtime sets it), or looked just now
         self.policy_checked = now
         if await policy_signature() != self.policy_seen:
@@ -61,6 +74,38 @@ class Runtime:
         """Use the policy as the database now publishes it."""
         self.policy_seen = await policy_signature()
         self.use_catalog(await load_policy_catalog())
+
+    async def listen(self) -> None:
+        """On PostgreSQL: reload grants and policy as soon as any instance or the CLI commits a
+        change (store/notify.py); a no-op elsewhere."""
+        engine = piccolo_conf.DB
+        if self.policy_seen is None or not db.is_postgres(engine) or self.listening:
+            return  # not built from a database (build_runtime), not PostgreSQL, or listening already
+        import asyncpg
+
+        self.listener = await asyncpg.connect(**engine.config)
+        loop, pending = asyncio.get_running_loop(), set()
+
+        def changed(_connection, _pid, _channel, payload: str) -> None:
+            task = loop.create_task(self._changed(payload))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+
+        await self.listener.add_listener(notify.CHANNEL, changed)
+        await self.refresh_grants(force=True)  # whatever changed before listening began
+        if await policy_signature() != self.policy_seen:
+            await self.reload_policy()
+
+    async def _changed(self, what: str) -> None:
+        if what == notify.GRANTS:
+            await self.refresh_grants(force=True)
+        elif what == notify.POLICY:
+            await self.reload_policy()
+
+    async def stop_listening(self) -> None:
+        if self.listener is not None:
+            await self.listener.close()
+            self.listener = None
 
     def use_catalog(self, catalog: PolicyCatalog) -> None:
         """Swap in newly published policy (grants stay; the decision cache is cleared)."""
@@ -111,11 +156,12 @@ def _where(settings: Settings) -> str:
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[None]:
     """Activate the configured database for the duration (a pool on PostgreSQL)."""
-    engine = db.activate(db.engine_for(settings.database_url))
-    if db.is_postgres(engine):
-        await engine.start_connection_pool(min_size=1, max_size=20)
+    engine = db.activate(db.engine_for(settings.database_url, settings.replica_url))
+    engines = [engine, *engine.extra_nodes.values()] if db.is_postgres(engine) else []
+    for each in engines:
+        await each.start_connection_pool(min_size=1, max_size=20)
     try:
         yield
     finally:
-        if db.is_postgres(engine):
-            await engine.close_connection_pool()
+        for each in engines:
+            await each.close_connection_pool()

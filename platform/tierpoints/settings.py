@@ -28,6 +28,7 @@ class Settings:
     production: bool
     secret: str
     token_minutes: int = 60
+    replica_url: str | None = None  # a PostgreSQL read replica for the public pages
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -39,7 +40,8 @@ class Settings:
             if production:
                 raise SettingsError("TIERPOINTS_SECRET must be set in production (a long random string)")
             secret = _development_secret(data_dir)
-        return cls(data_dir=data_dir, database_url=url, production=production, secret=secret)
+        replica = os.environ.get("DATABASE_REPLICA_URL") or None
+        return cls(data_dir=data_dir, database_url=url, production=production, secret=secret, replica_url=replica)
 
 
 def _development_secret(data_dir: Path) -> str:

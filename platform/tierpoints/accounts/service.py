@@ -8,6 +8,7 @@ from tierpoints import audit
 from tierpoints.accounts.credentials import hash_password, password_matches
 from tierpoints.authz import Grant
 from tierpoints.packs.catalog import PolicyCatalog
+from tierpoints.store import notify
 from tierpoints.store.tables import Account, RoleAssignment
 from tierpoints.store.transactions import write_transaction
 
@@ -58,6 +59,7 @@ async def create_account(
                              created_at=now, created_by=actor).save().run()
         await audit.record(actor, tenant, "account.created", f"account/{username}",
                            {"role": role, "department": department})
+        await notify.announce(notify.GRANTS)
     return Grant(username, role, tenant, department)
 
 
@@ -77,7 +79,23 @@ async def grant_role(catalog: PolicyCatalog, username: str, role: str, tenant: s
                                  created_at=dt.datetime.now(dt.UTC), created_by=actor).save().run()
             await audit.record(actor, tenant, "role.granted", f"account/{username}",
                                {"role": role, "department": department})
+            await notify.announce(notify.GRANTS)
     return Grant(username, role, tenant, department)
+
+
+async def revoke_role(username: str, role: str, tenant: str, actor: str) -> None:
+    """Take `role` in `tenant` from the account (404 when it holds none); every instance stops
+    honouring it (notify: at once on PostgreSQL; per request elsewhere)."""
+    async with write_transaction():
+        account = await Account.select(Account.id).where(Account.username == username).first().run()
+        held = [] if account is None else await RoleAssignment.select(RoleAssignment.id).where(
+            (RoleAssignment.account == account["id"]) & (RoleAssignment.role == role)
+            & (RoleAssignment.tenant == tenant)).run()
+        if not held:
+            raise AccountError(f"{username!r} holds no {role} in {tenant}", "role", status=404)
+        await RoleAssignment.delete().where(RoleAssignment.id.is_in([row["id"] for row in held])).run()
+        await audit.record(actor, tenant, "role.revoked", f"account/{username}", {"role": role})
+        await notify.announce(notify.GRANTS)
 
 
 async def authenticate(username: str, password: str) -> bool:

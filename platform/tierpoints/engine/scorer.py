@@ -42,6 +42,10 @@ class Engine:
         """Facts (dict, JSON bytes or struct) → the facts struct; FactsError names the field."""
         return self.facts.validate(facts)
 
+    def decode_stored(self, content: bytes) -> Any:
+        """Stored facts JSON (validated when recorded) → the facts struct, without re-checking."""
+        return self.facts.decode_stored(content)
+
     def score(self, facts: Any, at: str, as_of: dt.date | None = None) -> ScoreResult:
         as_of = as_of or clock.today()
         return self.chain(at, as_of).single(self.validate(facts), as_of)

@@ -19,7 +19,16 @@ class DatabaseError(RuntimeError):
     pass
 
 
-def engine_for(url: str) -> Engine:
+REPLICA = "replica"  # the piccolo node name of the read replica (PostgresEngine extra_nodes)
+
+
+def engine_for(url: str, replica_url: str | None = None) -> Engine:
+    """The engine for DATABASE_URL; on PostgreSQL with a read replica for public reads."""
+    if replica_url:
+        primary, replica = engine_for(url), engine_for(replica_url)
+        if not (is_postgres(primary) and is_postgres(replica)):
+            raise DatabaseError("DATABASE_REPLICA_URL needs DATABASE_URL and itself on PostgreSQL")
+        return PostgresEngine(config=primary.config, extra_nodes={REPLICA: replica})
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = Path(unquote(parsed.path))
@@ -45,6 +54,14 @@ def activate(engine: Engine) -> Engine:
     for table in (*ALL_TABLES, Migration):
         table._meta.db = engine
     return engine
+
+
+def read_node() -> str | None:
+    """Where public reads go: the replica when one is configured (else the primary: None).
+    Public pages tolerate the replica's lag; nothing that decides a change reads from it."""
+    from tierpoints.store import piccolo_conf
+
+    return REPLICA if REPLICA in (getattr(piccolo_conf.DB, "extra_nodes", None) or {}) else None
 
 
 def is_postgres(engine: Engine) -> bool:

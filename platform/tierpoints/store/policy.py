@@ -14,6 +14,7 @@ import msgspec
 from tierpoints import audit
 from tierpoints.packs.catalog import PolicyCatalog, load_sources
 from tierpoints.packs.sources import DocumentPack, FolderPack
+from tierpoints.store import notify
 from tierpoints.store.tables import IndicatorSetVersion, TenantRecord
 from tierpoints.store.transactions import write_transaction
 
@@ -91,6 +92,8 @@ async def sync_packs(catalog: PolicyCatalog, packs: list[FolderPack], actor: str
                         f"{document.path}: differs from the version of {stem} already published; "
                         "a published version never changes — publish a new version with a later date"
                     )
+        if report.tenants_added or report.tenants_updated or report.versions_added:
+            await notify.announce(notify.POLICY)
     return report
 
 

@@ -278,6 +278,24 @@ class PublicityObjection(Table, tablename="publicity_objection"):
     corrected_version = Integer(null=True, default=None)  # the ranking version the correction made
 
 
+class ImpactReport(Table, tablename="impact_report"):
+    """What a draft indicator set would do to the applicants it reaches, computed in the
+    background; the same draft revision and date reuse the report."""
+
+    tenant = Varchar(length=64, index=True)
+    draft = Integer(index=True)  # the IndicatorSetVersion id
+    draft_revision = Integer()
+    as_of = Date()
+    status = Varchar(length=16)  # running | done | failed
+    done = Integer(default=0)  # applicants scored so far
+    total = Integer(default=0)  # applicants to score
+    requested_by = Varchar(length=100)
+    requested_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+    report = Text(null=True, default=None)  # JSON (features/impact/schemas.py ImpactResult)
+    error = Text(null=True, default=None)
+
+
 class AuditEntry(Table, tablename="audit_entry"):
     """Append-only; each entry's hash covers its content and the previous entry's hash."""
 
@@ -294,5 +312,5 @@ class AuditEntry(Table, tablename="audit_entry"):
 ALL_TABLES: tuple[type[Table], ...] = (
     TenantRecord, IndicatorSetVersion, Account, RoleAssignment, Applicant, Guardianship, ResidencePermit,
     PermitEvent, ApplicantFacts, RecognisedScore, Application, ApplicationItem, Determination,
-    Objection, Notification, ServiceRound, RankingVersion, PublicityObjection, AuditEntry,
+    Objection, Notification, ServiceRound, RankingVersion, PublicityObjection, ImpactReport, AuditEntry,
 )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import JSONBody
+from litestar.params import JSONBody, PathParameter
 
 from tierpoints.accounts import service
 from tierpoints.accounts.credentials import issue_token
@@ -71,6 +71,14 @@ class AccountsController(Controller):
             runtime.catalog, data.username, data.password, data.role, tenant_id, data.department,
             actor=username, display_name=data.display_name,
         )
-        await runtime.refresh_grants()  # the same path as grants made elsewhere
+        await runtime.refresh_grants(force=True)  # at once here; other instances hear of it
         return {"username": grant.username, "role": grant.role, "tenant": grant.tenant,
                 "department": grant.department}
+
+    @delete("/{username:str}/roles/{role:str}", summary="Take a role in the tenant from an account (accounts:manage)")
+    async def revoke_role(self, tenant_id: TenantId, username: Annotated[str, PathParameter(max_length=100)],
+                          role: Annotated[str, PathParameter(max_length=64)], runtime: RuntimeDep,
+                          actor: ActorDep) -> None:
+        actor_name = authorize(runtime, actor, tenant_id, "accounts", "manage")
+        await service.revoke_role(username, role, tenant_id, actor=actor_name)
+        await runtime.refresh_grants(force=True)  # at once here; other instances hear of it

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -49,6 +49,29 @@ async def latest_facts(applicant_ids: Sequence[int]) -> dict[int, bytes]:
             if held is None or row["revision"] > held[0]:
                 found[row["applicant"]] = (row["revision"], row["content"].encode())
     return {applicant: content for applicant, (_, content) in found.items()}
+
+
+NEWEST_FACTS_OF_TENANT = """
+    SELECT p.id AS permit, p.applicant AS applicant, f.content AS content
+    FROM residence_permit p
+    LEFT JOIN applicant_facts f ON f.applicant = p.applicant
+        AND f.revision = (SELECT MAX(g.revision) FROM applicant_facts g WHERE g.applicant = p.applicant)
+    WHERE p.tenant = {} AND p.id > {} AND p.status IN ({}, {})
+    ORDER BY p.id
+    LIMIT {}
+"""  # the index residence_permit (tenant, id) makes each chunk a range scan
+
+
+async def stream_facts(tenant: str, chunk: int = CHUNK) -> AsyncIterator[list[tuple[int, bytes]]]:
+    """(applicant, newest facts JSON) of every live permit holder in `tenant`, in permit order and
+    chunks; b"{}" for those without facts. One query a chunk, whatever the size."""
+    after = 0
+    while True:
+        rows = await ApplicantFacts.raw(NEWEST_FACTS_OF_TENANT, tenant, after, *SCORED_STATUSES, chunk).run()
+        if not rows:
+            return
+        yield [(row["applicant"], row["content"].encode() if row["content"] else b"{}") for row in rows]
+        after = rows[-1]["permit"]
 
 
 async def recompute_scores(

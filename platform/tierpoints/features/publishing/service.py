@@ -32,6 +32,7 @@ from tierpoints.features.publishing.schemas import (
 )
 from tierpoints.features.publishing.validation import draft_problems
 from tierpoints.packs.problems import Problem
+from tierpoints.store import notify
 from tierpoints.store.policy import to_json
 from tierpoints.store.tables import IndicatorSetVersion as V
 from tierpoints.store.transactions import write_transaction
@@ -193,6 +194,7 @@ async def publish_draft(actor: str, tenant: str, draft_id: int, effective_from: 
         await audit.record(actor, tenant, "indicator_set.published", f"indicator_set/{draft_id}", {
             "effective_from": effective_from.isoformat(), "revision": revision,
             "superseded": superseded, "content_sha256": _digest(content)})
+        await notify.announce(notify.POLICY)
     return await _draft(tenant, draft_id), superseded
 
 

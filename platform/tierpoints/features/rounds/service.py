@@ -38,7 +38,7 @@ from tierpoints.packs.models import Service
 from tierpoints.rounds.candidates import ranking_inputs
 from tierpoints.rounds.ranking import Ranking, allocate as allocate_quota, diff, rank
 from tierpoints.runtime import Runtime
-from tierpoints.store import piccolo_conf
+from tierpoints.store import db, piccolo_conf
 from tierpoints.store.db import is_postgres
 from tierpoints.store.tables import Application, Determination, PublicityObjection, RankingVersion, ServiceRound
 from tierpoints.store.transactions import write_transaction
@@ -51,11 +51,16 @@ PAGE = 100
 
 # --- reading ------------------------------------------------------------------------------------
 
-async def _round(round_id: int, lock: bool = False) -> dict[str, Any]:
+def _node(actor: Actor) -> str | None:
+    """The public's reads may go to the read replica (DATABASE_REPLICA_URL); the rest: the primary."""
+    return db.read_node() if actor.username is None else None
+
+
+async def _round(round_id: int, lock: bool = False, node: str | None = None) -> dict[str, Any]:
     query = ServiceRound.select().where(ServiceRound.id == round_id)
     if lock and is_postgres(piccolo_conf.DB):
         query = query.lock_rows()
-    rows = await query.run()
+    rows = await query.run(node=node)
     if not rows:
         raise RoundNotFound(f"no round {round_id}")
     return rows[0]
@@ -65,11 +70,11 @@ def _service(runtime: Runtime, row: dict[str, Any]) -> Service:
     return runtime.catalog.service(row["tenant"], row["service"])
 
 
-async def _versions(round_id: int) -> list[dict[str, Any]]:
+async def _versions(round_id: int, node: str | None = None) -> list[dict[str, Any]]:
     return await RankingVersion.select(
         RankingVersion.version, RankingVersion.content_hash, RankingVersion.entries, RankingVersion.refused,
         RankingVersion.reason, RankingVersion.created_by, RankingVersion.created_at,
-    ).where(RankingVersion.round == round_id).order_by(RankingVersion.version).run()
+    ).where(RankingVersion.round == round_id).order_by(RankingVersion.version).run(node=node)
 
 
 @lru_cache(maxsize=16)
@@ -78,12 +83,12 @@ def _parsed(content_hash: str, document: str) -> Ranking:
     return Ranking.from_document(document.encode(), expected_hash=content_hash)
 
 
-async def _ranking(round_id: int, version: int | None = None) -> tuple[int, Ranking]:
+async def stored_ranking(round_id: int, version: int | None = None, node: str | None = None) -> tuple[int, Ranking]:
     query = RankingVersion.select(RankingVersion.version, RankingVersion.content_hash, RankingVersion.document).where(
         RankingVersion.round == round_id)
     if version is not None:
         query = query.where(RankingVersion.version == version)
-    row = await query.order_by(RankingVersion.version, ascending=False).first().run()
+    row = await query.order_by(RankingVersion.version, ascending=False).first().run(node=node)
     if row is None:
         raise RoundNotFound(f"round {round_id} has no ranking version {version}")
     return row["version"], _parsed(row["content_hash"], row["document"])
@@ -95,11 +100,11 @@ def _may_read(runtime: Runtime, actor: Actor, row: dict[str, Any]) -> None:
         authorize(runtime, actor, row["tenant"], "rounds", "read")
 
 
-async def _view(runtime: Runtime, row: dict[str, Any]) -> RoundView:
+async def _view(runtime: Runtime, row: dict[str, Any], node: str | None = None) -> RoundView:
     service = _service(runtime, row)
     versions = [VersionView(version=v["version"], content_hash=v["content_hash"], entries=v["entries"],
                             refused=len(msgspec.json.decode(v["refused"])), reason=v["reason"],
-                            created_by=v["created_by"], created_at=v["created_at"]) for v in await _versions(row["id"])]
+                            created_by=v["created_by"], created_at=v["created_at"]) for v in await _versions(row["id"], node)]
     return RoundView(
         id=row["id"], tenant=row["tenant"], service=row["service"],
         service_name={"zh": service.name.zh, "en": service.name.en}, quota=row["quota"], snapshot=row["snapshot"],
@@ -110,9 +115,9 @@ async def _view(runtime: Runtime, row: dict[str, Any]) -> RoundView:
 
 
 async def read(runtime: Runtime, actor: Actor, round_id: int) -> RoundView:
-    row = await _round(round_id)
+    row = await _round(round_id, node=_node(actor))
     _may_read(runtime, actor, row)
-    return await _view(runtime, row)
+    return await _view(runtime, row, _node(actor))
 
 
 async def listed(runtime: Runtime, actor: Actor, tenant: str) -> list[RoundView]:
@@ -121,16 +126,16 @@ async def listed(runtime: Runtime, actor: Actor, tenant: str) -> list[RoundView]
     query = ServiceRound.select().where(ServiceRound.tenant == tenant).order_by(ServiceRound.id)
     if actor.username is None or not runtime.authorizer.can(actor.username, tenant, "rounds", "read"):
         query = query.where(ServiceRound.status.is_in(list(PUBLISHED)))
-    return [await _view(runtime, row) for row in await query.run()]
+    return [await _view(runtime, row, _node(actor)) for row in await query.run(node=_node(actor))]
 
 
 async def ranking_page(runtime: Runtime, actor: Actor, round_id: int, version: int | None, offset: int,
                        limit: int, acceptance_number: str | None) -> RankingPage:
     """Masked entries (§19 publicity), paginated; `acceptance_number` finds one's own entry —
     the applicant's, or a child's ranked on that applicant's points."""
-    row = await _round(round_id)
+    row = await _round(round_id, node=_node(actor))
     _may_read(runtime, actor, row)
-    number, ranking = await _ranking(round_id, version)
+    number, ranking = await stored_ranking(round_id, version, _node(actor))
     positions = range(offset, min(offset + limit, len(ranking)))
     if acceptance_number is not None:
         found = await Application.select(Application.applicant).where(
@@ -154,7 +159,7 @@ async def document(runtime: Runtime, actor: Actor, round_id: int, version: int |
     """The stored snapshot (canonical JSON; its SHA-256 is the version's hash): rounds:read."""
     row = await _round(round_id)
     authorize(runtime, actor, row["tenant"], "rounds", "read")
-    _, ranking = await _ranking(round_id, version)
+    _, ranking = await stored_ranking(round_id, version)
     return ranking.hash, ranking.document()
 
 
@@ -164,8 +169,8 @@ async def version_diff(runtime: Runtime, actor: Actor, round_id: int, version: i
     _may_read(runtime, actor, row)
     if version < 2:
         raise RoundDataError("/version", "the first version has nothing before it to compare with")
-    _, old = await _ranking(round_id, version - 1)
-    _, new = await _ranking(round_id, version)
+    _, old = await stored_ranking(round_id, version - 1)
+    _, new = await stored_ranking(round_id, version)
     reason = (await RankingVersion.select(RankingVersion.reason).where(
         (RankingVersion.round == round_id) & (RankingVersion.version == version)).first().run())["reason"]
     changes = diff(old, new)
@@ -269,7 +274,7 @@ async def object_to(runtime: Runtime, actor: Actor, round_id: int, data: NewPubl
     async with write_transaction():
         row = await _round(round_id, lock=True)
         _during_publicity(row, today, "raise an objection")
-        version, ranking = await _ranking(round_id)
+        version, ranking = await stored_ranking(round_id)
         refused = await RankingVersion.select(RankingVersion.refused).where(
             (RankingVersion.round == round_id) & (RankingVersion.version == version)).first().run()
         named = ranking.position_of(data.applicant) is not None or data.applicant in (
@@ -328,7 +333,7 @@ async def check_objection(runtime: Runtime, actor: Actor, round_id: int, objecti
                                {"round": round_id, "objection": objection_id})
             service = _service(runtime, row)
             ranking, refused = await _rank(runtime, service, row["snapshot"])
-            latest, _ = await _ranking(round_id)
+            latest, _ = await stored_ranking(round_id)
             corrected_version = latest + 1
             await _store_version(round_id, corrected_version, ranking, refused,
                                  f"objection {objection_id} upheld: {answer}", username)
@@ -378,7 +383,7 @@ async def allocate(runtime: Runtime, actor: Actor, round_id: int, today: dt.date
             (PublicityObjection.round == round_id) & (PublicityObjection.status == "open")).run()
         if still_open:
             raise RoundStateConflict(f"round {round_id} has {still_open} objection(s) not yet checked", row["status"])
-        version, ranking = await _ranking(round_id)
+        version, ranking = await stored_ranking(round_id)
         result = allocate_quota(ranking, row["quota"], service.boundary.resolve)
         used_for = f"{row['tenant']}/{service.id} round {round_id}"
         if service.ranks_by == "own_score" and result.granted:

@@ -1,0 +1,177 @@
+"""Several stateless instances on one PostgreSQL (issue 8): two real `tierpoints serve` processes;
+a role revoked or a version published on one is honoured by the other within a second, told by
+PostgreSQL itself (LISTEN/NOTIFY, store/notify.py), not by polling on every request."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+import pytest
+
+from conftest import POSTGRES_URL
+
+from tierpoints import clock
+
+PASSWORD = "a long enough password"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    """A fresh database, migrated and synced by the CLI, two accounts, two server processes."""
+    import asyncpg
+
+    async def create(name: str) -> None:
+        try:
+            admin = await asyncio.wait_for(asyncpg.connect(POSTGRES_URL), timeout=5)
+        except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+            if os.environ.get("CI"):
+                pytest.fail(f"PostgreSQL is not reachable: {error}")
+            pytest.skip(f"PostgreSQL is not reachable: {error}")
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+
+    name = f"tierpoints_instances_{uuid.uuid4().hex[:8]}"
+    asyncio.run(create(name))
+    env = {**os.environ, "DATABASE_URL": POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}",
+           "TIERPOINTS_DATA": str(tmp_path), "TIERPOINTS_SECRET": "instances-" + uuid.uuid4().hex}
+    cli = [sys.executable, "-m", "tierpoints.cli"]
+    for args in (["db", "migrate"], ["packs", "sync"]):
+        subprocess.run(cli + args, env=env, check=True, capture_output=True)
+    for username, role, tenant in (("zj_admin", "province_admin", "zhejiang"), ("xs_admin", "county_admin", "xiangshan")):
+        subprocess.run(cli + ["accounts", "add", "--tenant", tenant, "--role", role, "--password-stdin", username],
+                       env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+    ports = [free_port(), free_port()]
+    servers = [subprocess.Popen(cli + ["serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL) for port in ports]
+    try:
+        for port in ports:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/health").json()["listening"]:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, "an instance did not come up"
+                time.sleep(0.1)
+        yield [f"http://127.0.0.1:{port}" for port in ports]
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+
+        async def drop() -> None:
+            admin = await asyncpg.connect(POSTGRES_URL)
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            await admin.close()
+
+        asyncio.run(drop())
+
+
+def login(base: str, username: str) -> dict[str, str]:
+    token = httpx.post(f"{base}/api/v1/auth/token", json={"username": username, "password": PASSWORD}).json()
+    return {"authorization": f"Bearer {token['access_token']}"}
+
+
+def until(check, seconds: float = 1.0) -> float:
+    """Seconds until `check()` holds (fails after `seconds`)."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < seconds, f"not within {seconds} s"
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def test_a_revoked_role_is_refused_on_the_other_instance_within_a_second(cluster):
+    first, second = cluster
+    county = login(second, "xs_admin")
+    accounts = f"{second}/api/v1/tenants/xiangshan/accounts"
+    assert httpx.get(accounts, headers=county).status_code == 200
+    assert httpx.get(f"{second}/health").json() == {"status": "ok", "database": "ok", "tenants": 4,
+                                                    "listening": True}
+    revoked = httpx.delete(f"{first}/api/v1/tenants/xiangshan/accounts/xs_admin/roles/county_admin",
+                           headers=login(first, "zj_admin"))
+    assert revoked.status_code == 204, revoked.text
+    until(lambda: httpx.get(accounts, headers=county).status_code == 403)
+
+
+def test_a_version_published_on_one_instance_is_in_force_on_the_other_within_a_second(cluster):
+    first, second = cluster
+    admin = login(first, "xs_admin")
+    sets = f"{first}/api/v1/tenants/xiangshan/indicator-sets"
+    draft = httpx.post(f"{sets}/drafts", headers=admin, json={}).json()
+    effective = (clock.today() + dt.timedelta(days=1)).isoformat()  # the platform's (China's) tomorrow
+    published = httpx.post(f"{sets}/drafts/{draft['id']}/publish", headers=admin, json={"effective_from": effective})
+    assert published.status_code == 200, published.text
+    until(lambda: effective in httpx.get(f"{second}/api/v1/tenants").text)
+
+
+def test_public_pages_read_from_the_replica(tmp_path):
+    """Issue 8: a read replica for public pages (DATABASE_REPLICA_URL). The "replica" here is a
+    second database that has not caught up: a round published on the primary is not public yet,
+    while its tenant's admin (reading the primary) sees it."""
+    import asyncpg
+
+    names = [f"tierpoints_primary_{uuid.uuid4().hex[:8]}", f"tierpoints_replica_{uuid.uuid4().hex[:8]}"]
+
+    async def admin(statements: list[str]) -> None:
+        try:
+            connection = await asyncio.wait_for(asyncpg.connect(POSTGRES_URL), timeout=5)
+        except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+            if os.environ.get("CI"):
+                pytest.fail(f"PostgreSQL is not reachable: {error}")
+            pytest.skip(f"PostgreSQL is not reachable: {error}")
+        for statement in statements:
+            await connection.execute(statement)
+        await connection.close()
+
+    asyncio.run(admin([f'CREATE DATABASE "{name}"' for name in names]))
+    primary, replica = (POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}" for name in names)
+    base = {**os.environ, "TIERPOINTS_DATA": str(tmp_path), "TIERPOINTS_SECRET": "replica-" + uuid.uuid4().hex}
+    cli = [sys.executable, "-m", "tierpoints.cli"]
+    port = free_port()
+    server = None
+    try:
+        for url in (primary, replica):
+            for args in (["db", "migrate"], ["packs", "sync"]):
+                subprocess.run(cli + args, env={**base, "DATABASE_URL": url}, check=True, capture_output=True)
+        env = {**base, "DATABASE_URL": primary}
+        subprocess.run(cli + ["accounts", "add", "--tenant", "xiangshan", "--role", "county_admin", "--password-stdin",
+                              "xs_admin"], env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+        for args in (["open", "--tenant", "xiangshan", "--service", "rent_subsidy", "--quota", "1", "--snapshot",
+                      clock.today().isoformat(), "--as", "xs_admin"], ["publish", "1", "--as", "xs_admin"]):
+            subprocess.run(cli + ["rounds", *args], env=env, check=True, capture_output=True)
+        server = subprocess.Popen(cli + ["serve", "--port", str(port)], env={**env, "DATABASE_REPLICA_URL": replica},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/health")
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert httpx.get(f"{url}/api/v1/rounds/1").status_code == 404  # the replica has not caught up
+        assert httpx.get(f"{url}/api/v1/tenants/xiangshan/rounds").json() == []
+        inside = httpx.get(f"{url}/api/v1/rounds/1", headers=login(url, "xs_admin"))
+        assert inside.status_code == 200 and inside.json()["status"] == "publicity"  # the primary
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        asyncio.run(admin([f'DROP DATABASE "{name}" WITH (FORCE)' for name in names]))
