@@ -19,6 +19,7 @@ import pytest
 from conftest import POSTGRES_URL
 
 from tierpoints import clock
+from tierpoints.features.applicants.identity import check_digit
 
 PASSWORD = "a long enough password"
 
@@ -175,3 +176,67 @@ def test_public_pages_read_from_the_replica(tmp_path):
             server.terminate()
             server.wait(timeout=10)
         asyncio.run(admin([f'DROP DATABASE "{name}" WITH (FORCE)' for name in names]))
+
+
+def test_fifty_concurrent_clients_on_two_instances_lose_and_duplicate_nothing(cluster):
+    """Issue 8: 50 concurrent clients across two instances — the same application sent to both
+    with one Idempotency-Key is one application (Hangzhou rules §13: one acceptance number);
+    an item approved on both at once is decided once (the other: 409); an application determined
+    on both at once has one determination (§15); two drafts published for the same date at once:
+    one version (the other: 409)."""
+    first, second = cluster
+    admin = login(first, "xs_admin")
+    for username, role, department in (("clerk", "window_clerk", None), ("office", "migrant_office_district", None),
+                                       ("education", "department_reviewer", "education")):
+        created = httpx.post(f"{first}/api/v1/tenants/xiangshan/accounts", headers=admin, json={
+            "username": username, "password": PASSWORD, "role": role, "department": department})
+        assert created.status_code == 201, created.text
+    clerk, office, reviewer = (login(first, name) for name in ("clerk", "office", "education"))
+    people = []
+    for n in range(25):
+        first17 = f"33022519900101{n:03d}"
+        response = httpx.post(f"{first}/api/v1/tenants/xiangshan/applicants", headers=office, json={
+            "name": "李明", "identity_number": first17 + check_digit(first17), "permit_number": f"C-{n}",
+            "issued_on": "2024-01-15"})
+        assert response.status_code == 201, response.text
+        people.append(response.json()["id"])
+
+    async def both(method: str, paths: list[str], headers: dict, json=None, extra=None) -> list[list[httpx.Response]]:
+        """Every path sent to both instances at once: 2 × len(paths) concurrent clients."""
+        async with httpx.AsyncClient(timeout=30) as client:
+            calls = [client.request(method, base + path, headers={**headers, **(extra(i) if extra else {})}, json=json)
+                     for i, path in enumerate(paths) for base in (first, second)]
+            responses = await asyncio.gather(*calls)
+        return [responses[i:i + 2] for i in range(0, len(responses), 2)]
+
+    body = {"claims": [{"fact": "education", "value": "bachelor", "evidence": ["degree certificate"]}],
+            "declarations": {}}
+    applied = asyncio.run(both("POST", [f"/api/v1/applicants/{p}/applications" for p in people], clerk, body,
+                               extra=lambda i: {"Idempotency-Key": f"window-{i}"}))
+    for pair in applied:
+        assert sorted(r.status_code for r in pair) == [200, 201], [r.text for r in pair]
+        assert pair[0].json()["id"] == pair[1].json()["id"]
+    for person in people:
+        listed = httpx.get(f"{second}/api/v1/applicants/{person}/applications", headers=office).json()
+        assert len(listed) == 1
+    items = [pair[0].json()["items"][0]["id"] for pair in applied]
+    decided = asyncio.run(both("POST", [f"/api/v1/application-items/{i}/approve" for i in items], reviewer))
+    assert all(sorted(r.status_code for r in pair) == [200, 409] for pair in decided)
+    applications = [pair[0].json()["id"] for pair in applied]
+    determined = asyncio.run(both("POST", [f"/api/v1/applications/{a}/determine" for a in applications], office))
+    assert all(sorted(r.status_code for r in pair) == [200, 409] for pair in determined)
+    for application in applications:
+        view = httpx.get(f"{first}/api/v1/applications/{application}", headers=office).json()
+        assert view["status"] == "determined" and view["determination"] is not None and view["history"] == []
+
+    sets = "/api/v1/tenants/xiangshan/indicator-sets/drafts"
+    drafts = [httpx.post(base + sets, headers=admin, json={}).json()["id"] for base in (first, second)]
+    effective = (clock.today() + dt.timedelta(days=2)).isoformat()
+
+    async def publish_both() -> list[httpx.Response]:
+        async with httpx.AsyncClient(timeout=30) as client:
+            return await asyncio.gather(*[client.post(f"{base}{sets}/{draft}/publish", headers=admin,
+                                                      json={"effective_from": effective})
+                                          for base, draft in zip((first, second), drafts, strict=True)])
+
+    assert sorted(r.status_code for r in asyncio.run(publish_both())) == [200, 409]
