@@ -29,12 +29,13 @@ from tierpoints.features.impact.controller import ImpactController
 from tierpoints.features.simulation import SimulationController
 from tierpoints.problems import EXCEPTION_HANDLERS
 from tierpoints.runtime import Runtime
+from tierpoints.web import TEMPLATES, WEB
 
 CONTROLLERS = [SimulationController, AuthController, AccountsController, AuditController,
                PublishingController,
                TenantApplicantsController, ApplicantsController, ApplicantApplicationsController,
                ApplicationsController, ApplicationItemsController, ReviewQueueController, PointsController,
-               TenantRoundsController, RoundsController, ImpactController]
+               TenantRoundsController, RoundsController, ImpactController, WEB]
 
 
 def create_app(runtime: Runtime) -> Litestar:
@@ -60,4 +61,5 @@ def create_app(runtime: Runtime) -> Litestar:
         on_startup=[runtime.listen] if runtime is not None else [],  # PostgreSQL: hear of changes at once
         on_shutdown=[runtime.stop_listening] if runtime is not None else [],
         openapi_config=OpenAPIConfig(title="Tierpoints", version=__version__, path="/schema"),
+        template_config=TEMPLATES,
     )

@@ -37,8 +37,14 @@ async def provide_actor(request: Request, runtime: NamedDependency[Runtime]) -> 
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise NotAuthorizedException("send 'Authorization: Bearer <token>'")
+    return await actor_from_token(token.strip(), runtime)
+
+
+async def actor_from_token(token: str, runtime: Runtime) -> Actor:
+    """The account a token names, if the token is valid and the account active (else 401);
+    the web pages call it with the token kept in their session cookie."""
     try:
-        username = token_subject(token.strip(), runtime.settings.secret)
+        username = token_subject(token, runtime.settings.secret)
     except InvalidToken as error:
         raise NotAuthorizedException(str(error)) from None
     active = await Account.select(Account.active).where(Account.username == username).first().run()

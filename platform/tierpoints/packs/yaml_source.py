@@ -72,7 +72,11 @@ def _map_lines(node: yaml.Node, pointer: str, lines: dict[str, int]) -> None:
 
 
 def read_yaml(path: Path, display_path: str) -> SourceDocument:
-    text = path.read_text(encoding="utf-8")
+    return read_yaml_text(path.read_text(encoding="utf-8"), display_path)
+
+
+def read_yaml_text(text: str, display_path: str) -> SourceDocument:
+    """As read_yaml, from text already in hand (an editor's content)."""
     try:
         loader = PackLoader(text)
         try:

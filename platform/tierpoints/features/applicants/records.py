@@ -67,6 +67,12 @@ async def load(applicant_id: int, lock: bool = False) -> ApplicantRecord:
     )
 
 
+async def for_account(username: str) -> ApplicantRecord | None:
+    """The applicant record linked to a login (the applicant's own account), if any."""
+    row = await Applicant.select(Applicant.id).where(Applicant.account.username == username).first().run()
+    return await load(row["id"]) if row else None
+
+
 def require(runtime: Runtime, actor: Actor, record: ApplicantRecord, obj: str, action: str,
             own_allowed: bool = True) -> str:
     """The applicant themselves (when `own_allowed`), or `action` on `obj` at the permit's tenant."""

@@ -27,3 +27,20 @@ class TierIndicators(msgspec.Struct, frozen=True):
     cap_enforced: bool
     title: Names
     indicators: list[dict[str, Any]]
+
+
+class TierPoints(msgspec.Struct, frozen=True):
+    tenant: str
+    tier: str
+    points: Number
+
+
+class ScoreElsewhere(msgspec.Struct, frozen=True):
+    """The same facts scored at another jurisdiction: what moving there would keep."""
+
+    at: str
+    total: Number
+    vetoed: bool
+    carried: list[TierPoints]  # tiers of the home chain this jurisdiction recognises too
+    left_behind: list[TierPoints]  # tiers of the home chain it does not recognise
+    added: list[TierPoints]  # its own tiers, which the home chain does not recognise

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import msgspec
 
-from tierpoints.engine.results import Names, number
-from tierpoints.features.simulation.schemas import TenantView, TierIndicators
-from tierpoints.packs.catalog import PolicyCatalog
+from tierpoints.engine import Engine
+from tierpoints.engine.results import Names, ScoreResult, number
+from tierpoints.features.simulation.schemas import (
+    ScoreElsewhere,
+    TenantView,
+    TierIndicators,
+    TierPoints,
+)
+from tierpoints.packs.catalog import NotInForce, PolicyCatalog
 
 
 def tenant_views(catalog: PolicyCatalog) -> list[TenantView]:
@@ -35,3 +42,30 @@ def chain_indicators(catalog: PolicyCatalog, tenant: str, as_of: dt.date) -> lis
             indicators=[msgspec.to_builtins(i) for i in indicator_set.indicators],
         ))
     return tiers
+
+
+def score_elsewhere(engine: Engine, facts: Any, at: str, as_of: dt.date,
+                    home: ScoreResult | None = None) -> list[ScoreElsewhere]:
+    """The facts scored at every other tenant: which of `at`'s tiers would still count there
+    (provincial points travel everywhere, municipal ones within the city, county ones stay),
+    and what that jurisdiction adds of its own. Tenants with no set in force are left out."""
+    validated = engine.validate(facts)
+    home = home or engine.score(validated, at=at, as_of=as_of)
+    home_tiers = {tier.tenant for tier in home.tiers}
+    found = []
+    for view in tenant_views(engine.catalog):
+        if view.id == at:
+            continue
+        try:
+            there = engine.score(validated, at=view.id, as_of=as_of)
+        except NotInForce:
+            continue
+        recognised = set(view.recognises)
+        points = {tier.tenant: TierPoints(tier.tenant, tier.tier, tier.points) for tier in there.tiers}
+        found.append(ScoreElsewhere(
+            at=view.id, total=there.total, vetoed=there.vetoed,
+            carried=[points[t.tenant] for t in home.tiers if t.tenant in recognised],
+            left_behind=[TierPoints(t.tenant, t.tier, t.points) for t in home.tiers if t.tenant not in recognised],
+            added=[p for tenant, p in points.items() if tenant not in home_tiers],
+        ))
+    return found
