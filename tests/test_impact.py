@@ -165,3 +165,39 @@ async def test_quota_entry_and_exit_on_an_engineered_round(platform, monkeypatch
     assert change["round"] == opened.json()["id"] and change["quota"] == 1
     assert len(change["enter"]) == len(change["drop"]) == 1 and set(change["enter"] + change["drop"]) == masked
     assert change["enter"] != [ranking["entries"][0]["masked_identity"]]  # the one in the quota drops out
+
+
+async def test_the_console_page_shows_the_preview_with_its_chart(platform):
+    """Issue 7: the console page — started from the draft page, polled, then the counts, the
+    distribution before and after as a chart, the movers (masked) and the rounds."""
+    import httpx
+
+    from tierpoints.app import create_app
+
+    office = await platform.account("mo_xs", "migrant_office_district", "xiangshan")
+    admin = await platform.account("xs_admin", "county_admin", "xiangshan")
+    person, _ = await applicant(platform, office, "xiangshan", 71, with_account=False)
+    await record(platform, "xiangshan", person, {"spring_festival_stay": True})
+    draft = await start_draft(platform, admin)
+    await put(platform, admin, draft, with_indicator(draft["content"], "spring_festival_stay", spring_festival(8)))
+    site = "http://testserver"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(platform.runtime)), base_url=site,
+                                 headers={"Origin": site}) as browser:
+        login = await browser.post("/login", data={"username": "xs_admin", "password": "correct horse battery staple"})
+        assert login.status_code == 303, login.text
+        page = await browser.get(f"/admin/xiangshan/drafts/{draft['id']}")
+        assert 'id="impact"' in page.text
+        started = await browser.post(f"/admin/xiangshan/drafts/{draft['id']}/impact", data={"as_of": "2026-11-02"})
+        assert started.status_code == 303
+        for _ in range(200):
+            report = await browser.get(started.headers["location"])
+            if 'id="impact-running"' not in report.text:
+                break
+            await asyncio.sleep(0.02)
+        assert report.status_code == 200 and 'id="impact-summary"' in report.text
+        text = report.text
+        assert "<svg" in text, text[-3000:]
+        assert "spring_festival_stay" in text and "5 → 8" in text, text[-3000:]
+        assert "李明" not in report.text  # masked
+        foreign = await browser.post(f"/admin/ningbo/drafts/{draft['id']}/impact", data={})
+        assert foreign.status_code == 403

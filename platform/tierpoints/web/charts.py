@@ -71,3 +71,36 @@ def distribution_svg(distribution: PointsDistribution, t: Callable[..., str]) ->
         anchor = "start" if line_x < WIDTH * 0.6 else "end"
         parts.append(_text(line_x + (4 if anchor == "start" else -4), TOP - 30, caption, anchor, "quota-label"))
     return Markup("".join(parts) + "</svg>")
+
+
+def impact_svg(distribution, t: Callable[..., str]) -> Markup:
+    """Two bars a band of points: how many applicants held it under the published policy (light)
+    and would under the draft (dark) — the shift a draft causes, at a glance."""
+    bands = [(low, before, after) for low, before, after
+             in zip(distribution.bins, distribution.before, distribution.after, strict=True)]
+    while bands and not (bands[-1][1] or bands[-1][2]):
+        bands.pop()
+    title = t("impact.chart_title")
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" class="chart" '
+             f'aria-label="{escape(title, {chr(34): "&quot;"})}"><title>{escape(title)}</title>']
+    if not bands:
+        parts.append(_text(WIDTH / 2, HEIGHT / 2, t("chart.empty")))
+        return Markup("".join(parts) + "</svg>")
+    most = max(max(b, a) for _, b, a in bands) or 1
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = plot_w / len(bands)
+    parts.append(f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" class="frame"/>')
+    parts.append(_text(LEFT - 6, TOP + 4, f"{most:,}", "end"))
+    every = max(1, len(bands) // 10)
+    for index, (low, before, after) in enumerate(bands):
+        for offset, count, css, key in ((0.1, before, "bar-out", "impact.before"), (0.5, after, "bar-in", "impact.after")):
+            height = count / most * plot_h
+            label = t("impact.bar", low=points(low), count=count, which=t(key))
+            parts.append(f'<rect x="{LEFT + (index + offset) * step:.1f}" y="{TOP + plot_h - height:.1f}" '
+                         f'width="{step * 0.4:.1f}" height="{height:.1f}" class="{css}"><title>{escape(label)}'
+                         '</title></rect>')
+        if index % every == 0:
+            parts.append(_text(LEFT + index * step, TOP + plot_h + 16, points(low), "start"))
+    parts.append(_text(WIDTH / 2, HEIGHT - 6, t("chart.x_axis")))
+    parts.append(_text(LEFT, TOP - 30, t("impact.legend"), "start", "quota-label"))
+    return Markup("".join(parts) + "</svg>")

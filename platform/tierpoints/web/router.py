@@ -13,6 +13,7 @@ from tierpoints.web.errors import EXCEPTION_HANDLERS
 from tierpoints.web.pages.console import ConsolePages
 from tierpoints.web.pages.drafts import DraftPages
 from tierpoints.web.pages.home import HomePages
+from tierpoints.web.pages.impact import ImpactPages
 from tierpoints.web.pages.portal import PortalPages
 from tierpoints.web.pages.publicity import PublicityPages
 from tierpoints.web.pages.review import ReviewPages
@@ -35,7 +36,7 @@ SECURITY_HEADERS = [
 WEB = Router(
     path="/",
     route_handlers=[HomePages, SimulatorPages, PortalPages, PublicityPages, ConsolePages, DraftPages,
-                    ReviewPages, STATIC],
+                    ImpactPages, ReviewPages, STATIC],
     dependencies={"actor": Provide(page_actor)},
     guards=[same_origin],
     exception_handlers=EXCEPTION_HANDLERS,
