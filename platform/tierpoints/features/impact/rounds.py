@@ -30,7 +30,7 @@ async def changes(runtime: Runtime, draft: Engine, tenants: list[str]) -> list[R
     for row in rows:
         service = runtime.catalog.service(row["tenant"], row["service"])
         _, now = await stored_ranking(row["id"])
-        candidates, _ = await population.build(as_drafted, service, row["snapshot"])
+        candidates, _ = await population.build(as_drafted, service, row["snapshot"], rescore=True)
         then = rank(candidates, ranking_inputs(draft.catalog, service, row["snapshot"]))
         before = _in_quota(now, row["quota"], service.boundary.resolve)
         after = _in_quota(then, row["quota"], service.boundary.resolve)

@@ -402,9 +402,11 @@ async def _mark_used(applicants: list[int], snapshot: dt.date, today: dt.date, u
     """The determination each granted applicant was ranked with (in force on the snapshot)."""
     for start in range(0, len(applicants), population.CHUNK):
         part = applicants[start:start + population.CHUNK]
-        rows = await Determination.select(Determination.id, Determination.application.applicant.as_alias("applicant")).where(
-            Determination.application.applicant.is_in(part) & (Determination.as_of <= snapshot)).order_by(
-            Determination.id).run()
-        ranked_with = {r["applicant"]: r["id"] for r in rows}
+        whose = {r["id"]: r["applicant"] for r in await Application.select(Application.id, Application.applicant).where(
+            Application.applicant.is_in(part)).run()}  # by the index, not a join over every determination
+        rows = await Determination.select(Determination.id, Determination.application).where(
+            Determination.application.is_in(list(whose)) & (Determination.as_of <= snapshot)).order_by(
+            Determination.id).run() if whose else []
+        ranked_with = {whose[r["application"]]: r["id"] for r in rows}
         await Determination.update({Determination.used_on: today, Determination.used_for: used_for}).where(
             Determination.id.is_in(list(ranked_with.values()))).run()
