@@ -33,6 +33,7 @@ def engine_for(url: str, replica_url: str | None = None) -> Engine:
     if parsed.scheme == "sqlite":
         path = Path(unquote(parsed.path))
         path.parent.mkdir(parents=True, exist_ok=True)
+        _write_ahead_log(path)
         return SQLiteEngine(path=str(path))
     if parsed.scheme in ("postgres", "postgresql"):
         return PostgresEngine(config={
@@ -41,6 +42,18 @@ def engine_for(url: str, replica_url: str | None = None) -> Engine:
             "database": (parsed.path or "/postgres").lstrip("/") or "postgres",
         })
     raise DatabaseError(f"DATABASE_URL {url!r}: use sqlite:///path or postgresql://user:password@host/db")
+
+
+def _write_ahead_log(path: Path) -> None:
+    """SQLite in WAL mode (kept in the file): one sync a commit instead of a rollback journal's
+    several, and readers no longer wait for the writer."""
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+    finally:
+        connection.close()
 
 
 def activate(engine: Engine) -> Engine:
