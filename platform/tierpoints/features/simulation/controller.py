@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
@@ -42,7 +43,9 @@ class SimulationController(Controller):
     )
     async def simulate(
         self, request: Request, engine: EngineDep, tenant_id: TenantId, as_of: AsOf = None
-    ) -> ScoreResult:
+    ) -> Response[ScoreResult]:
         engine.catalog.tenant(tenant_id)  # 404 before looking at the body
         body = await request.body()
-        return engine.score(body, at=tenant_id, as_of=as_of or clock.today())
+        result = engine.score(body, at=tenant_id, as_of=as_of or clock.today())
+        # encoded here: the result is plain msgspec structs, nothing for Litestar's encoder hooks
+        return Response(msgspec.json.encode(result), media_type=MediaType.JSON)
