@@ -30,23 +30,30 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    """A fresh database, migrated and synced by the CLI, two accounts, two server processes."""
+def on_server(statements: list[str]) -> None:
+    """Run statements (CREATE/DROP DATABASE) on the test PostgreSQL server; skip (fail in CI)
+    when it is not reachable."""
     import asyncpg
 
-    async def create(name: str) -> None:
+    async def run() -> None:
         try:
-            admin = await asyncio.wait_for(asyncpg.connect(POSTGRES_URL), timeout=5)
+            connection = await asyncio.wait_for(asyncpg.connect(POSTGRES_URL), timeout=5)
         except (TimeoutError, OSError, asyncpg.PostgresError) as error:
             if os.environ.get("CI"):
                 pytest.fail(f"PostgreSQL is not reachable: {error}")
             pytest.skip(f"PostgreSQL is not reachable: {error}")
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.close()
+        for statement in statements:
+            await connection.execute(statement)
+        await connection.close()
 
+    asyncio.run(run())
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    """A fresh database, migrated and synced by the CLI, two accounts, two server processes."""
     name = f"tierpoints_instances_{uuid.uuid4().hex[:8]}"
-    asyncio.run(create(name))
+    on_server([f'CREATE DATABASE "{name}"'])
     env = {**os.environ, "DATABASE_URL": POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}",
            "TIERPOINTS_DATA": str(tmp_path), "TIERPOINTS_SECRET": "instances-" + uuid.uuid4().hex}
     cli = [sys.executable, "-m", "tierpoints.cli"]
@@ -74,13 +81,7 @@ def cluster(tmp_path):
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
-
-        async def drop() -> None:
-            admin = await asyncpg.connect(POSTGRES_URL)
-            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            await admin.close()
-
-        asyncio.run(drop())
+        on_server([f'DROP DATABASE "{name}" WITH (FORCE)'])
 
 
 def login(base: str, username: str) -> dict[str, str]:
@@ -125,22 +126,8 @@ def test_public_pages_read_from_the_replica(tmp_path):
     """Issue 8: a read replica for public pages (DATABASE_REPLICA_URL). The "replica" here is a
     second database that has not caught up: a round published on the primary is not public yet,
     while its tenant's admin (reading the primary) sees it."""
-    import asyncpg
-
     names = [f"tierpoints_primary_{uuid.uuid4().hex[:8]}", f"tierpoints_replica_{uuid.uuid4().hex[:8]}"]
-
-    async def admin(statements: list[str]) -> None:
-        try:
-            connection = await asyncio.wait_for(asyncpg.connect(POSTGRES_URL), timeout=5)
-        except (TimeoutError, OSError, asyncpg.PostgresError) as error:
-            if os.environ.get("CI"):
-                pytest.fail(f"PostgreSQL is not reachable: {error}")
-            pytest.skip(f"PostgreSQL is not reachable: {error}")
-        for statement in statements:
-            await connection.execute(statement)
-        await connection.close()
-
-    asyncio.run(admin([f'CREATE DATABASE "{name}"' for name in names]))
+    on_server([f'CREATE DATABASE "{name}"' for name in names])
     primary, replica = (POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}" for name in names)
     base = {**os.environ, "TIERPOINTS_DATA": str(tmp_path), "TIERPOINTS_SECRET": "replica-" + uuid.uuid4().hex}
     cli = [sys.executable, "-m", "tierpoints.cli"]
@@ -175,7 +162,7 @@ def test_public_pages_read_from_the_replica(tmp_path):
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
-        asyncio.run(admin([f'DROP DATABASE "{name}" WITH (FORCE)' for name in names]))
+        on_server([f'DROP DATABASE "{name}" WITH (FORCE)' for name in names])
 
 
 def test_fifty_concurrent_clients_on_two_instances_lose_and_duplicate_nothing(cluster):
