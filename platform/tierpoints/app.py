@@ -20,12 +20,12 @@ from tierpoints.features.applications.controller import (
     ReviewQueueController,
 )
 from tierpoints.features.audit import AuditController
-from tierpoints.features.points.controller import PointsController
 from tierpoints.features.auth import provide_actor
-from tierpoints.features.publishing import PublishingController
-from tierpoints.features.rounds.controller import RoundsController, TenantRoundsController
 from tierpoints.features.health import health
 from tierpoints.features.impact.controller import ImpactController
+from tierpoints.features.points.controller import PointsController
+from tierpoints.features.publishing import PublishingController
+from tierpoints.features.rounds.controller import RoundsController, TenantRoundsController
 from tierpoints.features.simulation import SimulationController
 from tierpoints.problems import EXCEPTION_HANDLERS
 from tierpoints.runtime import Runtime

@@ -8,7 +8,10 @@ from typing import TypeVar
 
 import click
 
-from tierpoints.runtime import database
+from tierpoints.authz import PermissionDenied
+from tierpoints.features.applications.errors import ApplicationError
+from tierpoints.packs.catalog import UnknownTenant
+from tierpoints.runtime import NotReady, Runtime, build_runtime, database
 from tierpoints.settings import Settings, SettingsError
 from tierpoints.store import db
 from tierpoints.store.db import DatabaseError
@@ -41,3 +44,25 @@ def run_with_database(work: Callable[[Settings], Awaitable[T]], migrated: bool =
         raise click.ClickException(str(error)) from None
     except (OSError, ConnectionError) as error:
         raise click.ClickException(f"cannot reach the database: {error}") from None
+
+
+AS = click.option("--as", "username", required=True, help="The account acting (its roles are checked).")
+
+
+def run_with_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Run `work(runtime)` over the configured, migrated and seeded database, as a use case acting
+    for an account (`--as`): refusals (permission, state, bad data) become messages."""
+    async def run(settings: Settings) -> T:
+        try:
+            runtime = await build_runtime(settings)
+        except NotReady as error:
+            raise click.ClickException(str(error)) from None
+        return await work(runtime)
+
+    try:
+        return run_with_database(run)
+    except ApplicationError as error:
+        raise click.ClickException(error.detail) from None
+    except (PermissionDenied, UnknownTenant) as error:
+        raise click.ClickException(str(error)) from None
+

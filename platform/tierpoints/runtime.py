@@ -42,6 +42,8 @@ class Runtime:
     # without it each authenticated request compares the grants' signature and the policy is
     # looked at every POLICY_CHECK_SECONDS.
     listener: Any = None
+    # every migration of this code found applied (health): migrations only ever move forward
+    migrations_current: bool = False
 
     @property
     def listening(self) -> bool:

@@ -17,7 +17,8 @@ async def health(state: State) -> Response[dict[str, Any]]:
     runtime = state.runtime
     report: dict[str, Any] = {"tenants": len(runtime.catalog.tenants), "listening": runtime.listening}
     try:
-        pending = await db.pending_migrations()
+        pending = [] if runtime.migrations_current else await db.pending_migrations()
+        runtime.migrations_current = not pending
         await TenantRecord.count().run()
     except Exception as error:  # the database does not answer: this instance cannot serve
         return Response({"status": "unavailable", "database": f"{type(error).__name__}: {error}", **report},

@@ -257,6 +257,7 @@ class RankingVersion(Table, tablename="ranking_version"):
     document = Text()  # rounds/ranking.py RankingDocument: canonical JSON, masked
     entries = Integer()
     refused = Text()  # JSON: the applicants not ranked and why
+    refused_count = Integer(default=0)  # how many: the round views count without decoding them
     reason = Text()  # why this version: the first ranking, or the correction that made it
     created_by = Varchar(length=100)
     created_at = Timestamptz()

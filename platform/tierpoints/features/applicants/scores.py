@@ -81,61 +81,81 @@ async def recompute_scores(
     on_progress: Callable[[int, int], None] | None = None,
     as_of: dt.date | None = None,
 ) -> int:
-    """Score every applicant holding a live permit (in `tenants` and/or `applicant_ids` when given)
-    at the permit's tenant and upsert their RecognisedScore; returns how many were written.
+    """Score every applicant holding a live permit (in `tenants`, or only `applicant_ids`, when
+    given) at the permit's tenant and upsert their RecognisedScore; returns how many were written.
 
-    Applicants without facts score as empty facts. A tenant with no indicator set in force
+    Tenants are streamed a chunk at a time (stream_facts): memory stays bounded whatever their
+    size. Applicants without facts score as empty facts. A tenant with no indicator set in force
     on `as_of`, or stored facts that no longer validate, are logged and skipped."""
     as_of = as_of or clock.today()
     engine = runtime.engine  # read once: publishing may swap it meanwhile
-    query = ResidencePermit.select(ResidencePermit.applicant, ResidencePermit.tenant).where(
-        ResidencePermit.status.is_in(list(SCORED_STATUSES)))
-    if tenants is not None:
-        if not tenants:
-            return 0
-        query = query.where(ResidencePermit.tenant.is_in(list(tenants)))
     if applicant_ids is not None:
-        if not applicant_ids:
-            return 0
-        query = query.where(ResidencePermit.applicant.is_in(list(applicant_ids)))
-    by_tenant: dict[str, list[int]] = {}
-    for row in await query.order_by(ResidencePermit.applicant).run():
-        by_tenant.setdefault(row["tenant"], []).append(row["applicant"])
-    total = sum(len(ids) for ids in by_tenant.values())
-    done = written = 0
+        return await _recompute_applicants(engine, list(applicant_ids), as_of)
+    if tenants is not None and not tenants:
+        return 0
+    counts = await ResidencePermit.raw(
+        "SELECT tenant, COUNT(*) AS n FROM residence_permit WHERE status IN ({}, {}) GROUP BY tenant",
+        *SCORED_STATUSES).run()
+    per_tenant = {row["tenant"]: row["n"] for row in counts if tenants is None or row["tenant"] in tenants}
+    total, done, written = sum(per_tenant.values()), 0, 0
     if on_progress:
         on_progress(0, total)
-    for tenant, ids in sorted(by_tenant.items()):
-        try:
-            chain = engine.chain(tenant, as_of)
-        except (NotInForce, UnknownTenant) as error:
-            log.warning("not scoring %d applicant(s) at %s: %s", len(ids), tenant, error)
-            done += len(ids)
-            if on_progress:
-                on_progress(done, total)
-            continue
-        policy = policy_label(chain)
-        for part in _chunks(ids, CHUNK):
-            written += await _score_chunk(engine, tenant, as_of, policy, part)
-            done += len(part)
-            if on_progress:
-                on_progress(done, total)
+    for tenant, count in sorted(per_tenant.items()):
+        policy = _policy_or_none(engine, tenant, as_of, count)
+        if policy is None:
+            done += count
+        else:
+            async for part in stream_facts(tenant):
+                written += await _score_chunk(engine, tenant, as_of, policy, part)
+                done += len(part)
+                if on_progress:
+                    on_progress(done, total)
+        if on_progress:
+            on_progress(done, total)
     return written
 
 
-async def _score_chunk(engine: Any, tenant: str, as_of: dt.date, policy: str, ids: list[int]) -> int:
-    contents = await latest_facts(ids)
-    scored_ids, validated = [], []
-    for applicant in ids:
+async def _recompute_applicants(engine: Any, applicant_ids: list[int], as_of: dt.date) -> int:
+    """The few applicants one change touched (a registration, a move, facts recorded)."""
+    if not applicant_ids:
+        return 0
+    rows = await ResidencePermit.select(ResidencePermit.applicant, ResidencePermit.tenant).where(
+        ResidencePermit.status.is_in(list(SCORED_STATUSES)) & ResidencePermit.applicant.is_in(applicant_ids)
+    ).order_by(ResidencePermit.applicant).run()
+    contents = await latest_facts([row["applicant"] for row in rows])
+    by_tenant: dict[str, list[tuple[int, bytes]]] = {}
+    for row in rows:
+        by_tenant.setdefault(row["tenant"], []).append((row["applicant"], contents.get(row["applicant"], b"{}")))
+    written = 0
+    for tenant, stored in sorted(by_tenant.items()):
+        policy = _policy_or_none(engine, tenant, as_of, len(stored))
+        if policy is not None:
+            written += await _score_chunk(engine, tenant, as_of, policy, stored)
+    return written
+
+
+def _policy_or_none(engine: Any, tenant: str, as_of: dt.date, count: int) -> str | None:
+    try:
+        return policy_label(engine.chain(tenant, as_of))
+    except (NotInForce, UnknownTenant) as error:
+        log.warning("not scoring %d applicant(s) at %s: %s", count, tenant, error)
+        return None
+
+
+async def _score_chunk(engine: Any, tenant: str, as_of: dt.date, policy: str,
+                       stored: list[tuple[int, bytes]]) -> int:
+    """Score (applicant, stored facts JSON) pairs of one tenant in batch and store the results."""
+    scored_ids, facts = [], []
+    for applicant, content in stored:
         try:
-            validated.append(engine.validate(contents.get(applicant, b"{}")))
+            facts.append(engine.decode_stored(content))
             scored_ids.append(applicant)
         except FactsError as error:
-            log.warning("applicant %d: stored facts do not validate (%s): %s",
+            log.warning("applicant %d: stored facts do not fit the facts schema (%s): %s",
                         applicant, error.pointer, error.message)
     if not scored_ids:
         return 0
-    scores = engine.score_columns(engine.load_batch(validated, tenant, as_of), tenant, as_of)
+    scores = engine.score_columns(engine.load_batch(facts, tenant, as_of), tenant, as_of)
     now = dt.datetime.now(dt.UTC)
     rows = []
     for index, applicant in enumerate(scored_ids):

@@ -64,7 +64,7 @@ def _json(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
-def _text(value: str, pointer: str, required: bool = True, length: int = TEXT_LENGTH) -> str:
+def clean_text(value: str, pointer: str, required: bool = True, length: int = TEXT_LENGTH) -> str:
     value = value.strip()
     if required and not value:
         raise ApplicationDataError(pointer, "must not be empty")
@@ -96,7 +96,7 @@ def declaration_facts(runtime: Runtime) -> set[str]:
     }
 
 
-def _check_value(runtime: Runtime, fact: str, value: Any, pointer: str) -> None:
+def check_fact_value(runtime: Runtime, fact: str, value: Any, pointer: str) -> None:
     if value is None:
         raise ApplicationDataError(pointer, "a value is required")
     try:
@@ -106,13 +106,22 @@ def _check_value(runtime: Runtime, fact: str, value: Any, pointer: str) -> None:
         raise ApplicationDataError(pointer + (f"/{rest}" if rest else ""), error.message) from None
 
 
-def _department(runtime: Runtime, fact: str, pointer: str) -> str:
+def verifying_department(runtime: Runtime, fact: str, pointer: str) -> str:
     if fact not in runtime.catalog.facts:
         raise ApplicationDataError(pointer, f"unknown fact {fact!r} (facts: {', '.join(runtime.catalog.facts)})")
     departments = departments_of(runtime, fact)
     if not departments:
         raise ApplicationDataError(pointer, f"no indicator reads {fact!r}: no department verifies it")
     return departments[0]
+
+
+def check_corrections(runtime: Runtime, corrections: dict[str, Any]) -> None:
+    """Corrected facts (an answered objection, a checked publicity objection): each a fact some
+    department verifies, with a value that fits the facts schema (422 naming /corrections/<fact>)."""
+    for fact, value in corrections.items():
+        pointer = "/corrections/" + fact.replace("~", "~0").replace("/", "~1")
+        verifying_department(runtime, fact, pointer)
+        check_fact_value(runtime, fact, value, pointer)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -215,23 +224,23 @@ def _routed(runtime: Runtime, data: NewApplication) -> list[tuple[str, Any, list
         raise ApplicationDataError("/claims", "claims no fact")
     for index, claim in enumerate(data.claims):
         pointer = f"/claims/{index}"
-        department = _department(runtime, claim.fact, pointer + "/fact")
+        department = verifying_department(runtime, claim.fact, pointer + "/fact")
         if claim.fact in declared_only:
             raise ApplicationDataError(pointer + "/fact", f"{claim.fact!r} is a deduction or veto "
                                        "circumstance: state it under /declarations")
         if claim.fact in seen:
             raise ApplicationDataError(pointer + "/fact", f"{claim.fact!r} is claimed twice")
         seen.add(claim.fact)
-        _check_value(runtime, claim.fact, claim.value, pointer + "/value")
-        evidence = [_text(e, f"{pointer}/evidence/{i}", length=500) for i, e in enumerate(claim.evidence)]
+        check_fact_value(runtime, claim.fact, claim.value, pointer + "/value")
+        evidence = [clean_text(e, f"{pointer}/evidence/{i}", length=500) for i, e in enumerate(claim.evidence)]
         found.append((claim.fact, claim.value, evidence, False, department))
     for fact, value in data.declarations.items():
         pointer = "/declarations/" + fact.replace("~", "~0").replace("/", "~1")
-        department = _department(runtime, fact, pointer)
+        department = verifying_department(runtime, fact, pointer)
         if fact not in declared_only:
             raise ApplicationDataError(pointer, f"{fact!r} is no deduction or veto circumstance: claim it "
                                        f"under /claims (declarations: {', '.join(sorted(declared_only))})")
-        _check_value(runtime, fact, value, pointer)
+        check_fact_value(runtime, fact, value, pointer)
         found.append((fact, value, [], True, department))
     return found
 
@@ -260,8 +269,8 @@ async def apply(runtime: Runtime, actor: Actor, applicant_id: int, data: NewAppl
     routed = _routed(runtime, data)
     agent = data.agent
     if agent is not None:
-        agent_name = _text(agent.name, "/agent/name", length=200)
-        agent_proof = _text(agent.proof, "/agent/proof")
+        agent_name = clean_text(agent.name, "/agent/name", length=200)
+        agent_proof = clean_text(agent.proof, "/agent/proof")
     try:
         async with write_transaction():
             if key is not None and await Application.exists().where(Application.idempotency_key == key).run():
@@ -402,11 +411,11 @@ async def decide(runtime: Runtime, actor: Actor, item_id: int, action: str, corr
     item = await _item(item_id)
     username = authorize(runtime, actor, item["tenant"], facts_object(item["department"]), "record")
     if action == "reject":
-        text = _text(text, "/reason")
+        text = clean_text(text, "/reason")
     else:
-        text = _text(text, "/note", required=False)
+        text = clean_text(text, "/note", required=False)
         if corrected is not None:
-            _check_value(runtime, item["fact"], corrected, "/corrected")
+            check_fact_value(runtime, item["fact"], corrected, "/corrected")
     async with write_transaction():
         item = await _item(item_id, lock=True)
         label = f"item {item_id} ({item['fact']}, {item['department']})"
@@ -432,7 +441,7 @@ async def decide(runtime: Runtime, actor: Actor, item_id: int, action: str, corr
 
 # --- determination (§15-§16) --------------------------------------------------------------------
 
-async def _determine(runtime: Runtime, username: str, application: dict[str, Any], today: dt.date,
+async def record_determination(runtime: Runtime, username: str, application: dict[str, Any], today: dt.date,
                      occasion: str) -> dict[str, Any]:
     """Score the applicant's verified facts as the application's tenant sees them; the new
     determination supersedes the applicant's earlier ones (kept)."""
@@ -486,7 +495,7 @@ async def determine(runtime: Runtime, actor: Actor, application_id: int,
         status = states.application_transition("determine", row["status"], pending,
                                                 f"application {row['acceptance_number']}")
         record = await _permit_not_void(row["applicant"], "determine points for")
-        await _determine(runtime, username, row, today,
+        await record_determination(runtime, username, row, today,
                          "adjustment" if row["kind"] == states.ADJUSTMENT else "determination")
         await _set_status(row["id"], status)
         await _notify(record, row, f"your points have been determined; look the result up from "
@@ -519,7 +528,7 @@ async def object_to(runtime: Runtime, actor: Actor, application_id: int, grounds
     own = record.is_own(actor)
     action = "take_objection" if stage == "objection" else "take_review_request"
     username = actor.require_login() if own else authorize(runtime, actor, row["tenant"], "applications", action)
-    grounds = _text(grounds, "/grounds")
+    grounds = clean_text(grounds, "/grounds")
     async with write_transaction():
         row = await _application(application_id, lock=True)
         label = f"application {row['acceptance_number']}"
@@ -563,11 +572,8 @@ async def answer(runtime: Runtime, actor: Actor, application_id: int, objection_
         raise ApplicationNotFound(f"application {application_id} has no objection {objection_id}")
     action = "answer_objection" if objection["stage"] == "objection" else "answer_review"
     username = authorize(runtime, actor, row["tenant"], "applications", action)
-    text = _text(text, "/answer")
-    for fact, value in corrections.items():
-        pointer = "/corrections/" + fact.replace("~", "~0").replace("/", "~1")
-        _department(runtime, fact, pointer)
-        _check_value(runtime, fact, value, pointer)
+    text = clean_text(text, "/answer")
+    check_corrections(runtime, corrections)
     async with write_transaction():
         row = await _application(application_id, lock=True)
         objection = await Objection.select().where(Objection.id == objection_id).first().run()
@@ -580,7 +586,7 @@ async def answer(runtime: Runtime, actor: Actor, application_id: int, objection_
         result = None
         if corrections:
             await store_facts(runtime, username, row["applicant"], corrections, context)
-            result = await _determine(runtime, username, row, today, objection["stage"])
+            result = await record_determination(runtime, username, row, today, objection["stage"])
             await audit.record(username, row["tenant"], "application.corrected", f"application/{application_id}",
                                {**context, "facts": sorted(corrections), "determination": result["id"]})
         await Objection.update({

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
+from tierpoints.cli_support import AS, run_with_runtime
 from tierpoints.features.auth import Actor
 from tierpoints.features.impact import service
 from tierpoints.features.impact.schemas import ImpactRequest, ImpactView
-from tierpoints.features.rounds.cli import AS, _run
 
 
 def _summary(view: ImpactView) -> str:
@@ -47,4 +47,4 @@ def impact(tenant: str, draft_id: int, as_of, username: str) -> None:
                                           background=False, on_progress=progress)
         return await service.read(runtime, Actor(username), tenant, view.id)
 
-    click.echo(_summary(_run(work)))
+    click.echo(_summary(run_with_runtime(work)))

@@ -34,9 +34,8 @@ async def changes(runtime: Runtime, draft: Engine, tenants: list[str]) -> list[R
         then = rank(candidates, ranking_inputs(draft.catalog, service, row["snapshot"]))
         before = _in_quota(now, row["quota"], service.boundary.resolve)
         after = _in_quota(then, row["quota"], service.boundary.resolve)
-        masked = {e.applicant: e.masked_identity for e in (*now, *then)}
         found.append(RoundChange(
             round=row["id"], tenant=row["tenant"], service=row["service"], quota=row["quota"],
-            snapshot=row["snapshot"], enter=sorted(masked[a] for a in after - before),
-            drop=sorted(masked[a] for a in before - after)))
+            snapshot=row["snapshot"], enter=sorted(then.entry_of(a).masked_identity for a in after - before),
+            drop=sorted(now.entry_of(a).masked_identity for a in before - after)))
     return found

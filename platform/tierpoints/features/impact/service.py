@@ -29,7 +29,12 @@ from tierpoints.features.impact.schemas import (
     TenantCounts,
 )
 from tierpoints.features.publishing import service as publishing
-from tierpoints.features.publishing.errors import DraftConflict, DraftNotFound, InvalidDraft, problem_entries
+from tierpoints.features.publishing.errors import (
+    DraftConflict,
+    DraftNotFound,
+    InvalidDraft,
+    problem_entries,
+)
 from tierpoints.features.publishing.validation import DraftPack
 from tierpoints.features.rounds.population import mask_name
 from tierpoints.packs.catalog import PolicyCatalog, load_sources

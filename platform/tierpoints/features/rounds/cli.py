@@ -3,44 +3,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 import click
 
-from tierpoints.authz import PermissionDenied
-from tierpoints.cli_support import settings_or_exit
-from tierpoints.features.applications.errors import ApplicationError
+from tierpoints.cli_support import AS, run_with_runtime
 from tierpoints.features.auth import Actor
 from tierpoints.features.rounds import service
 from tierpoints.features.rounds.schemas import NewRound, RoundView
-from tierpoints.packs.catalog import UnknownTenant
-from tierpoints.runtime import NotReady, Runtime, build_runtime, database
-from tierpoints.store.db import DatabaseError
-
-T = TypeVar("T")
-AS = click.option("--as", "username", required=True, help="The account acting (its roles are checked).")
-
-
-def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
-    settings = settings_or_exit()
-
-    async def run() -> T:
-        async with database(settings):
-            try:
-                runtime = await build_runtime(settings)
-            except NotReady as error:
-                raise click.ClickException(str(error)) from None
-            return await work(runtime)
-
-    try:
-        return asyncio.run(run())
-    except ApplicationError as error:
-        raise click.ClickException(error.detail) from None
-    except (PermissionDenied, UnknownTenant, DatabaseError) as error:
-        raise click.ClickException(str(error)) from None
+from tierpoints.runtime import Runtime
 
 
 def _summary(view: RoundView) -> str:
@@ -73,7 +44,7 @@ def rounds() -> None:
 def open_round(tenant: str, service_id: str, quota: int, snapshot: dt.datetime, username: str) -> None:
     """Open a round and rank it at once."""
     data = NewRound(service=service_id, quota=quota, snapshot=snapshot.date())
-    click.echo(_summary(_run(lambda runtime: service.open_round(runtime, Actor(username), tenant, data))))
+    click.echo(_summary(run_with_runtime(lambda runtime: service.open_round(runtime, Actor(username), tenant, data))))
 
 
 @rounds.command("list")
@@ -81,7 +52,7 @@ def open_round(tenant: str, service_id: str, quota: int, snapshot: dt.datetime, 
 @click.option("--as", "username", help="See unpublished rounds too (with rounds:read there).")
 def list_rounds(tenant: str, username: str | None) -> None:
     """The tenant's rounds."""
-    views = _run(lambda runtime: service.listed(runtime, Actor(username), tenant))
+    views = run_with_runtime(lambda runtime: service.listed(runtime, Actor(username), tenant))
     click.echo("\n".join(_summary(v) for v in views) or f"{tenant} has no round to show")
 
 
@@ -96,7 +67,7 @@ def show(round_id: int, top: int, username: str | None) -> None:
         return await service.read(runtime, actor, round_id), await service.ranking_page(
             runtime, actor, round_id, None, 0, top, None)
 
-    view, page = _run(work)
+    view, page = run_with_runtime(work)
     click.echo(_summary(view))
     for entry in page.entries:
         keys = ", ".join(f"{k} {v:g}" for k, v in entry.tie_breaks.items())
@@ -108,7 +79,7 @@ def show(round_id: int, top: int, username: str | None) -> None:
 @AS
 def publish(round_id: int, username: str) -> None:
     """Publish the ranking for the service's publicity period (working days)."""
-    click.echo(_summary(_run(lambda runtime: service.publish(runtime, Actor(username), round_id))))
+    click.echo(_summary(run_with_runtime(lambda runtime: service.publish(runtime, Actor(username), round_id))))
 
 
 @rounds.command("allocate")
@@ -116,4 +87,4 @@ def publish(round_id: int, username: str) -> None:
 @AS
 def allocate(round_id: int, username: str) -> None:
     """Allocate the quota in rank order once publicity has closed with no objection open."""
-    click.echo(_summary(_run(lambda runtime: service.allocate(runtime, Actor(username), round_id))))
+    click.echo(_summary(run_with_runtime(lambda runtime: service.allocate(runtime, Actor(username), round_id))))

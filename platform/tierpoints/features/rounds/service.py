@@ -13,12 +13,17 @@ from functools import lru_cache
 from typing import Any
 
 import msgspec
+import numpy as np
 
 from tierpoints import audit, clock
 from tierpoints.calendar.working_days import Deadline
 from tierpoints.features.applicants.facts import store_facts
 from tierpoints.features.applicants.records import load
-from tierpoints.features.applications.service import _check_value, _department, _determine, _text
+from tierpoints.features.applications.service import (
+    check_corrections,
+    clean_text,
+    record_determination,
+)
 from tierpoints.features.auth import Actor, authorize
 from tierpoints.features.rounds import population
 from tierpoints.features.rounds.errors import RoundDataError, RoundNotFound, RoundStateConflict
@@ -36,11 +41,18 @@ from tierpoints.features.rounds.schemas import (
 from tierpoints.packs.catalog import UnknownService
 from tierpoints.packs.models import Service
 from tierpoints.rounds.candidates import ranking_inputs
-from tierpoints.rounds.ranking import Ranking, allocate as allocate_quota, diff, rank
+from tierpoints.rounds.ranking import Ranking, diff, rank
+from tierpoints.rounds.ranking import allocate as allocate_quota
 from tierpoints.runtime import Runtime
 from tierpoints.store import db, piccolo_conf
 from tierpoints.store.db import is_postgres
-from tierpoints.store.tables import Application, Determination, PublicityObjection, RankingVersion, ServiceRound
+from tierpoints.store.tables import (
+    Application,
+    Determination,
+    PublicityObjection,
+    RankingVersion,
+    ServiceRound,
+)
 from tierpoints.store.transactions import write_transaction
 
 RANKED, PUBLICITY, ALLOCATED = "ranked", "publicity", "allocated"
@@ -72,7 +84,7 @@ def _service(runtime: Runtime, row: dict[str, Any]) -> Service:
 
 async def _versions(round_id: int, node: str | None = None) -> list[dict[str, Any]]:
     return await RankingVersion.select(
-        RankingVersion.version, RankingVersion.content_hash, RankingVersion.entries, RankingVersion.refused,
+        RankingVersion.version, RankingVersion.content_hash, RankingVersion.entries, RankingVersion.refused_count,
         RankingVersion.reason, RankingVersion.created_by, RankingVersion.created_at,
     ).where(RankingVersion.round == round_id).order_by(RankingVersion.version).run(node=node)
 
@@ -103,7 +115,7 @@ def _may_read(runtime: Runtime, actor: Actor, row: dict[str, Any]) -> None:
 async def _view(runtime: Runtime, row: dict[str, Any], node: str | None = None) -> RoundView:
     service = _service(runtime, row)
     versions = [VersionView(version=v["version"], content_hash=v["content_hash"], entries=v["entries"],
-                            refused=len(msgspec.json.decode(v["refused"])), reason=v["reason"],
+                            refused=v["refused_count"], reason=v["reason"],
                             created_by=v["created_by"], created_at=v["created_at"]) for v in await _versions(row["id"], node)]
     return RoundView(
         id=row["id"], tenant=row["tenant"], service=row["service"],
@@ -141,8 +153,8 @@ async def ranking_page(runtime: Runtime, actor: Actor, round_id: int, version: i
         found = await Application.select(Application.applicant).where(
             Application.acceptance_number == acceptance_number.strip().upper()).first().run()
         who = found["applicant"] if found else None
-        positions = [i for i, (a, p) in enumerate(zip(ranking.applicant.tolist(), ranking.points_of.tolist()))
-                     if who is not None and who in (a, p)]
+        positions = [] if who is None else np.flatnonzero(
+            (ranking.applicant == who) | (ranking.points_of == who)).tolist()
     inputs = ranking.inputs
     entries = []
     for i in positions:
@@ -189,7 +201,8 @@ async def _store_version(round_id: int, version: int, ranking: Ranking, refused:
                          username: str) -> None:
     await RankingVersion(
         round=round_id, version=version, content_hash=ranking.hash, document=ranking.document().decode(),
-        entries=len(ranking), refused=msgspec.json.encode(refused).decode(), reason=reason,
+        entries=len(ranking), refused=msgspec.json.encode(refused).decode(), refused_count=len(refused),
+        reason=reason,
         created_by=username, created_at=dt.datetime.now(dt.UTC),
     ).save().run()
 
@@ -270,7 +283,7 @@ async def object_to(runtime: Runtime, actor: Actor, round_id: int, data: NewPubl
     record = await load(data.applicant)
     username = actor.require_login() if record.is_own(actor) else \
         authorize(runtime, actor, row["tenant"], "rounds", "take_objection")
-    grounds = _text(data.grounds, "/grounds")
+    grounds = clean_text(data.grounds, "/grounds")
     async with write_transaction():
         row = await _round(round_id, lock=True)
         _during_publicity(row, today, "raise an objection")
@@ -308,13 +321,10 @@ async def check_objection(runtime: Runtime, actor: Actor, round_id: int, objecti
     username = authorize(runtime, actor, row["tenant"], "rounds", "check_objection")
     if data.outcome not in ("upheld", "dismissed"):
         raise RoundDataError("/outcome", "upheld or dismissed")
-    answer = _text(data.answer, "/answer")
+    answer = clean_text(data.answer, "/answer")
     if data.corrections and data.outcome != "upheld":
         raise RoundDataError("/corrections", "only an upheld objection corrects facts")
-    for fact, value in data.corrections.items():
-        pointer = "/corrections/" + fact.replace("~", "~0").replace("/", "~1")
-        _department(runtime, fact, pointer)
-        _check_value(runtime, fact, value, pointer)
+    check_corrections(runtime, data.corrections)
     async with write_transaction():
         row = await _round(round_id, lock=True)
         objection = await PublicityObjection.select().where(
@@ -359,7 +369,7 @@ async def _correct(runtime: Runtime, username: str, applicant: int, corrections:
         raise RoundDataError("/corrections", f"applicant {applicant} has no determined points to correct")
     await store_facts(runtime, username, applicant, corrections, context)
     application = (await Application.select().where(Application.id == current["application"]).run())[0]
-    await _determine(runtime, username, application, current["as_of"], "publicity_correction")
+    await record_determination(runtime, username, application, current["as_of"], "publicity_correction")
 
 
 # --- allocation (§20) ---------------------------------------------------------------------------
