@@ -22,6 +22,13 @@ from tierpoints import clock
 from tierpoints.features.applicants.identity import check_digit
 
 PASSWORD = "a long enough password"
+TODAY = "2026-11-30"  # the servers' and the test's "today": deadlines stay inside the published calendar
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    """Server processes inherit it (TIERPOINTS_TODAY); clock.today() here reads it too."""
+    monkeypatch.setenv("TIERPOINTS_TODAY", TODAY)
 
 
 def free_port() -> int:

@@ -61,6 +61,22 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
     assert result.exit_code == 1 and "TIERPOINTS_SECRET must be set in production" in result.output
 
 
+def test_a_fixed_today_is_for_training_and_tests_only(tmp_path, monkeypatch):
+    """TIERPOINTS_TODAY fixes the platform's day (clock.today), is checked, and production refuses it."""
+    from tierpoints import clock
+
+    base = {"TIERPOINTS_DATA": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}"}
+    refused = CliRunner().invoke(main, ["db", "migrate"], env={
+        **base, "TIERPOINTS_ENV": "production", "TIERPOINTS_SECRET": "s" * 40, "TIERPOINTS_TODAY": "2026-11-30"})
+    assert refused.exit_code == 1 and "TIERPOINTS_TODAY fixes the date" in refused.output
+    garbled = CliRunner().invoke(main, ["db", "migrate"], env={**base, "TIERPOINTS_TODAY": "30/11/2026"})
+    assert garbled.exit_code == 1 and "TIERPOINTS_TODAY='30/11/2026': give a date as YYYY-MM-DD" in garbled.output
+    monkeypatch.setenv("TIERPOINTS_TODAY", "2026-11-30")
+    assert clock.today().isoformat() == "2026-11-30"
+    monkeypatch.delenv("TIERPOINTS_TODAY")
+    assert clock.today() == clock.dt.datetime.now(clock.CHINA).date()
+
+
 def test_commands_on_an_unmigrated_database_say_what_to_run(tmp_path):
     """Bad state gets a clear error naming what to run, not a traceback."""
     for args in (("packs", "sync"), ("audit", "verify")):

@@ -5,10 +5,12 @@ DATABASE_URL         sqlite:///path/to/file.sqlite or postgresql://user:password
 TIERPOINTS_ENV       development (default) or production
 TIERPOINTS_SECRET    signs tokens and keys identity-number lookups; required in production,
                      generated once into the data directory in development
+TIERPOINTS_TODAY     YYYY-MM-DD: a fixed "today" for training and test set-ups (not in production)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from dataclasses import dataclass
@@ -40,6 +42,14 @@ class Settings:
             if production:
                 raise SettingsError("TIERPOINTS_SECRET must be set in production (a long random string)")
             secret = _development_secret(data_dir)
+        fixed_today = os.environ.get("TIERPOINTS_TODAY")
+        if fixed_today:
+            if production:
+                raise SettingsError("TIERPOINTS_TODAY fixes the date for training and tests: unset it in production")
+            try:
+                dt.date.fromisoformat(fixed_today)
+            except ValueError:
+                raise SettingsError(f"TIERPOINTS_TODAY={fixed_today!r}: give a date as YYYY-MM-DD") from None
         replica = os.environ.get("DATABASE_REPLICA_URL") or None
         return cls(data_dir=data_dir, database_url=url, production=production, secret=secret, replica_url=replica)
 
