@@ -23,7 +23,8 @@ a new database NEW_DB on that PostgreSQL server, dropped afterwards; it must not
 migrates it, syncs the packs and bulk-inserts N applicants with permits in Hangzhou (and one
 in twenty more in Ningbo, outside the round's area) as the platform would hold them: two facts
 revisions each (the first items approved, then all), the points determined on the second (the
-engine's explained result as stored by `determine`, on a weekday before the snapshot), with
+engine's explained result and the ranking basis as `determine` stores them, on a weekday before
+the snapshot), with
 the same tie structure as above (residence registered around the same dates, the same few
 diplomas and homes). Some have an older determination superseded, a newer one after the
 snapshot, points already used, a veto, a suspended, restored or terminated permit; 2% were
@@ -31,8 +32,9 @@ determined in Ningbo before they moved (their facts are scored again as Hangzhou
 The set-up is timed apart. Then it times, best of --repeat, a round of Hangzhou's settlement
 service on the snapshot date:
 
-- read + build: features/rounds/population.build (permits, determinations in force, their
-  validity, stored results and facts → candidates and refusals),
+- read + build: features/rounds/population.build (permits and their events, the ranking
+  bases of the determinations in force, their validity → candidates and refusals; the facts
+  of those determined elsewhere scored again),
 - rank, and hash (as above),
 
 against a plain `sorted()` of the candidates it built by the same keys, in the same run.
@@ -57,6 +59,7 @@ import msgspec
 import numpy as np
 
 from tierpoints.rounds import Candidate, RankingInputs, TieBreak, allocate, diff, rank
+from tierpoints.rounds.candidates import basis_of, residence_facts
 
 SNAPSHOT = dt.date(2026, 11, 28)
 INPUTS = RankingInputs(
@@ -211,6 +214,8 @@ COLUMNS = {
                     "declarations", "accepted_on", "accepted_at", "lookup_from", "lookup_rule", "updated_at"),
     "determination": ("id", "application", "tenant", "as_of", "total", "vetoed", "result", "facts_revision",
                       "occasion", "determined_by", "determined_at", "superseded_by", "used_on", "used_for"),
+    "ranking_basis": ("id", "determination", "applicant", "tenant", "as_of", "vetoed", "facts_revision", "used_on",
+                      "used_for", "basis"),
 }
 
 
@@ -358,6 +363,9 @@ class Population:
             made.append([self.next_id("determination"), application, where, day(as_of), float(result.total),
                          result.vetoed, msgspec.json.encode(result).decode(), revision, "determination", "bench",
                          moment(as_of), None, *used])
+            basis = msgspec.json.encode(basis_of(result, residence_facts.decode(content))).decode()
+            rows["ranking_basis"].append((self.next_id("ranking_basis"), made[-1][0], applicant, where, day(as_of),
+                                          result.vetoed, revision, *used, basis))
         for older, newer in itertools.pairwise(made):
             older[11] = newer[0]  # superseded_by
         rows["determination"].extend(tuple(row) for row in made)

@@ -14,8 +14,9 @@ migrates it, syncs the packs, and drops it at the end (--keep leaves it). Then, 
    approach: memory stays one batch; the bench's COPYs skip the foreign-key triggers, with
    session_replication_role = replica); then VACUUM ANALYZE, as autovacuum would get to.
 2. determinations: an application and a determination for --round applicants of Hangzhou
-   (default 1,000,000), the result the engine's explained ScoreResult as `determine` stores it
-   (scored once for each distinct facts document, then reused), COPY likewise.
+   (default 1,000,000), the result the engine's explained ScoreResult and its ranking basis as
+   `determine` stores them (scored once for each distinct facts document, then reused), COPY
+   likewise.
 3. recognised scores as registering leaves them: one row an applicant, scored as of today by
    the policy in force before the publication with the batch engine, as `recompute_scores`
    would write it (once for each distinct facts document and tenant, then reused), COPY.
@@ -25,8 +26,8 @@ migrates it, syncs the packs, and drops it at the end (--keep leaves it). Then, 
    every recognised score recomputed by features/applicants/scores.py `recompute_scores` and
    replaced (delete and insert, chunk by chunk).
 5. round: features/rounds/service.py `open_round` of hangzhou/settlement on the snapshot
-   date, acting as a city_admin of Hangzhou: read the permits, events, determinations in force
-   and facts of everyone in the area, rank, hash and store version 1.
+   date, acting as a city_admin of Hangzhou: read the permits, events and the ranking bases of
+   the determinations in force of everyone in the area, rank, hash and store version 1.
 
 Baseline, measured in the same run (the machine is shared and noisy: read the ratios): every
 facts row streamed out of PostgreSQL by a plain asyncpg cursor (rows/s). Each phase prints
@@ -36,8 +37,9 @@ with malloc_trim) and the database size after it. Tables are VACUUM ANALYZEd aft
 load, as autovacuum would get to them on a live system.
 --explain prints EXPLAIN (ANALYZE, BUFFERS) of the hot queries on the full tables: one chunk of
 the facts streaming query (scores.py NEWEST_FACTS_OF_TENANT) and of the facts read
-recompute_scores runs (scores.py latest_facts), one chunk of population.py's determination
-reads, and the recognised_score upsert (scores.py store_scores; rolled back).
+recompute_scores runs (scores.py latest_facts), one chunk of population.py's reads (people,
+permit events, ranking bases), and the recognised_score upsert (scores.py store_scores: the
+delete, then one COPY; rolled back).
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ COLUMNS = {
                     "lookup_from", "lookup_rule", "updated_at"),
     "determination": ("id", "application", "tenant", "as_of", "total", "vetoed", "result", "facts_revision",
                       "occasion", "determined_by", "determined_at"),
+    "ranking_basis": ("id", "determination", "applicant", "tenant", "as_of", "vetoed", "facts_revision", "basis"),
     "recognised_score": ("id", "applicant", "tenant", "as_of", "total", "vetoed", "result", "policy",
                          "computed_at"),
 }
@@ -246,23 +249,25 @@ def applicant_batches(count: int, documents: list[str]) -> Iterator[dict[str, li
         }
 
 
-def determination_batches(applicants: list[int], templates: Callable[[int], tuple[str, float, bool]],
+def determination_batches(applicants: list[int], templates: Callable[[int], tuple[str, float, bool, str]],
                           ) -> Iterator[dict[str, list[tuple]]]:
-    """An application accepted 20 days before AS_OF and its determination on AS_OF, for each."""
+    """An application accepted 20 days before AS_OF and its determination on AS_OF (with its
+    ranking basis, as `determine` writes them), for each."""
     accepted, on = AS_OF - dt.timedelta(days=20), AS_OF
     accepted_at = dt.datetime.combine(accepted, dt.time(2, 0), tzinfo=dt.UTC)
     determined_at = dt.datetime.combine(on, dt.time(2, 0), tzinfo=dt.UTC)
     for start in range(0, len(applicants), RESULT_BATCH):
         part = applicants[start:start + RESULT_BATCH]
-        applications, determinations = [], []
+        applications, determinations, bases = [], [], []
         for number, applicant in enumerate(part, start + 1):
-            result, total, vetoed = templates((applicant - 1) % GENERATE)
+            result, total, vetoed, basis = templates((applicant - 1) % GENERATE)
             applications.append((number, applicant, CITY, "determined", "application", f"B{number:010d}", None, "",
                                  "online", "bench", '{"offences": []}', accepted, accepted_at, on, "bench",
                                  determined_at))
             determinations.append((number, number, CITY, on, total, vetoed, result, 1, "determination", "bench",
                                    determined_at))
-        yield {"application": applications, "determination": determinations}
+            bases.append((number, number, applicant, CITY, on, vetoed, 1, basis))
+        yield {"application": applications, "determination": determinations, "ranking_basis": bases}
 
 
 def score_batches(engine, count: int, documents: list[str], as_of: dt.date, first_id: int = 1,
@@ -350,33 +355,23 @@ async def explain_hot(url: str, count: int, snapshot: dt.date) -> None:
 
         part = ids[:population.CHUNK]
         inline = ",".join(map(str, part))  # population.py writes the ids into the SQL
-        applications = await connection.fetch(f"SELECT id FROM application WHERE applicant IN ({inline})")
-        app_ids = ",".join(str(r["id"]) for r in applications) or "NULL"
-        await explain(connection, f"round read, one chunk of {len(part):,} applicants (population.py "
-                                  "_load_determinations): their applications",
-                      f"SELECT id, applicant FROM application WHERE applicant IN ({inline})")
-        await explain(connection, "… the determinations made by the snapshot date",
-                      f"SELECT id, application FROM determination WHERE application IN ({app_ids}) "
-                      f"AND as_of <= '{snapshot.isoformat()}'")
-        det_ids = await connection.fetch(f"SELECT MAX(id) AS id FROM determination WHERE application IN ({app_ids}) "
-                                         f"AND as_of <= '{snapshot.isoformat()}' GROUP BY application")
-        await explain(connection, "… the stored result of those in force (the long column, only these rows)",
-                      "SELECT id, application, tenant, as_of, vetoed, used_on, used_for, facts_revision, "
-                      "convert_to(result, 'UTF8') AS result FROM determination WHERE id IN ("
-                      + (",".join(str(r["id"]) for r in det_ids) or "NULL") + ")")
-        await explain(connection, "… the permit events (population.py Stored.load)",
-                      f"SELECT permit_event.id, permit_event.at, permit_event.day FROM permit_event "
-                      f"WHERE permit_event.permit IN (SELECT MAX(id) FROM residence_permit WHERE applicant IN "
-                      f"({inline}) GROUP BY applicant) ORDER BY permit_event.id")
+        await explain(connection, f"round read, one chunk of {len(part):,} applicants (population.py Stored.load): "
+                                  "the people", f"SELECT id, name, identity_masked, born_on FROM applicant "
+                                                f"WHERE id IN ({inline})")
+        await explain(connection, "… their permits' events",
+                      "SELECT p.applicant, p.id, e.at, e.day, e.action, e.status, e.ground FROM residence_permit p "
+                      f"JOIN permit_event e ON e.permit = p.id WHERE p.applicant IN ({inline}) ORDER BY p.id, e.id")
+        await explain(connection, "… the ranking bases of the determinations made by the snapshot date",
+                      "SELECT determination, applicant, tenant, as_of, vetoed, used_on, used_for, facts_revision, "
+                      f"basis FROM ranking_basis WHERE applicant IN ({inline}) AND as_of <= '{snapshot.isoformat()}'")
 
         part = ids[:scores.CHUNK]
         stored = {r["applicant"]: r for r in await connection.fetch(
             "SELECT applicant, tenant, as_of, total, vetoed, result, policy FROM recognised_score "
             "WHERE applicant = ANY($1::int[])", part)}
         now = dt.datetime.now(dt.UTC)
-        rows = [RecognisedScore(applicant=a, tenant=stored[a]["tenant"], as_of=stored[a]["as_of"],
-                                total=stored[a]["total"], vetoed=stored[a]["vetoed"], result=stored[a]["result"],
-                                policy=stored[a]["policy"], computed_at=now) for a in part if a in stored]
+        rows = [(a, stored[a]["tenant"], stored[a]["as_of"], stored[a]["total"], stored[a]["vetoed"],
+                 stored[a]["result"], stored[a]["policy"], now) for a in part if a in stored]
         transaction = connection.transaction()
         await transaction.start()
         try:
@@ -386,10 +381,10 @@ async def explain_hot(url: str, count: int, snapshot: dt.date) -> None:
             for row in await connection.fetch("EXPLAIN (ANALYZE, BUFFERS) " + str(
                     RecognisedScore.delete().where(RecognisedScore.applicant.is_in(part)))):
                 print("   " + shorten(row[0]))
-            insert = str(RecognisedScore.insert(*rows[:scores.INSERT_ROWS]))
-            print(f"-- … then the inserts, {scores.INSERT_ROWS:,} rows each; the first:")
-            for row in await connection.fetch("EXPLAIN (ANALYZE, BUFFERS) " + insert):
-                print("   " + shorten(row[0]))
+            started = time.perf_counter()
+            await connection.copy_records_to_table("recognised_score", records=rows, columns=list(scores.SCORE_COLUMNS))
+            print(f"-- … then one COPY of the {len(rows):,} new rows (store/bulk.py insert_rows): "
+                  f"{(time.perf_counter() - started) * 1000:.0f} ms")
         finally:
             await transaction.rollback()
     finally:
@@ -410,6 +405,7 @@ async def run(args: argparse.Namespace, url: str, workdir: Path) -> None:
     from tierpoints.features.rounds import service as rounds
     from tierpoints.features.rounds.schemas import NewRound
     from tierpoints.packs import load_catalog
+    from tierpoints.rounds.candidates import basis_of, residence_facts
     from tierpoints.packs.sources import folder_packs
     from tierpoints.runtime import build_runtime, database
     from tierpoints.settings import Settings
@@ -468,15 +464,17 @@ async def run(args: argparse.Namespace, url: str, workdir: Path) -> None:
 
         # 2. determinations for the round
         runtime = await build_runtime(settings)
-        scored: dict[int, tuple[str, float, bool]] = {}
+        scored: dict[int, tuple[str, float, bool, str]] = {}
         scoring = 0.0
 
-        def template(person: int) -> tuple[str, float, bool]:
+        def template(person: int) -> tuple[str, float, bool, str]:
             nonlocal scoring
             if person not in scored:
                 started = time.perf_counter()
                 result = runtime.engine.score(documents[person].encode(), at=CITY, as_of=AS_OF)
-                scored[person] = (msgspec.json.encode(result).decode(), float(result.total), result.vetoed)
+                basis = basis_of(result, residence_facts.decode(documents[person]))
+                scored[person] = (msgspec.json.encode(result).decode(), float(result.total), result.vetoed,
+                                  msgspec.json.encode(basis).decode())
                 scoring += time.perf_counter() - started
             return scored[person]
 
@@ -484,11 +482,13 @@ async def run(args: argparse.Namespace, url: str, workdir: Path) -> None:
         with timed() as t:
             rows = await copy(connection, determination_batches(determined, template), "COPY determinations",
                               round_size)
-            await connection.execute("VACUUM (ANALYZE) application, determination")
+            await connection.execute("VACUUM (ANALYZE) application, determination, ranking_basis")
         del determined
-        phases.add("determinations: COPY application + determination, VACUUM", rows, t.seconds, await size())
+        phases.add("determinations: COPY application + determination + ranking_basis, VACUUM", rows, t.seconds,
+                   await size())
         print(f"    ({len(scored):,} distinct results scored by the engine's explained path in {scoring:.1f} s, "
-              f"mean {sum(len(r) for r, _, _ in scored.values()) / max(len(scored), 1):,.0f} bytes of JSON)")
+              f"mean {sum(len(r) for r, *_ in scored.values()) / max(len(scored), 1):,.0f} bytes of JSON, "
+              f"their ranking bases {sum(len(b) for *_, b in scored.values()) / max(len(scored), 1):,.0f})")
         scored.clear()
 
         # 3. recognised scores as registering leaves them

@@ -159,6 +159,14 @@ async def test_a_minor_uses_the_higher_valid_points_of_its_parents(platform, mon
     at_hangzhou = await points(platform, office, child_id, at="hangzhou")  # as Hangzhou recognises them
     parents_at_hangzhou = [(await points(platform, office, p, at="hangzhou"))["total"] for p in (father, mother)]
     assert at_hangzhou["total"] == max(parents_at_hangzhou)
+    # a school-place round ranks the child, alone, on the mother's points (read from the ranking bases)
+    county = await platform.account("xs_admin", "county_admin", "xiangshan")
+    opened = await platform.client.post("/api/v1/tenants/xiangshan/rounds", headers=county, json={
+        "service": "school_place", "quota": 5, "snapshot": "2026-03-02"})
+    assert opened.status_code == 201, opened.text
+    page = (await platform.client.get(f"/api/v1/rounds/{opened.json()['id']}/ranking", headers=county)).json()
+    assert [(e["masked_name"], e["total"], e["on_parents_points"]) for e in page["entries"]] == [
+        ("李**", higher["determination"]["total"], True)]
 
     # the mother's permit suspended: only the father's valid points count
     await platform.client.post(f"/api/v1/applicants/{mother}/permit/suspend", headers=office, json={})

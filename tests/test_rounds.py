@@ -10,7 +10,7 @@ import hashlib
 
 from test_applications import applicant, claims, decide_all, pin
 
-from tierpoints.store.tables import AuditEntry, Determination, RankingVersion
+from tierpoints.store.tables import AuditEntry, Determination, RankingBasis, RankingEntry, RankingVersion
 
 SNAPSHOT = "2026-03-09"
 
@@ -151,12 +151,42 @@ async def test_a_settling_round_from_ranking_to_allocation(platform, monkeypatch
     used = (await platform.client.get(f"/api/v1/applicants/{first}/points", headers=office)).json()
     assert used["status"] == "used" and f"round {round_['id']}" in used["reason"]
     assert (await platform.client.get(f"/api/v1/applicants/{third}/points", headers=office)).json()["status"] == "valid"
+    marked = {row["determination"]: (row["used_on"], row["used_for"]) for row in await RankingBasis.select(
+        RankingBasis.determination, RankingBasis.used_on, RankingBasis.used_for).run()}  # mirrors the determinations
+    assert marked == {row["id"]: (row["used_on"], row["used_for"]) for row in await Determination.select(
+        Determination.id, Determination.used_on, Determination.used_for).run()}
+    assert sum(1 for used_on, _ in marked.values() if used_on == dt.date(2026, 3, 20)) == 3
     again_allocated = await platform.client.post(f"{url}/allocate", headers=admin)
     assert again_allocated.status_code == 409 and again_allocated.json()["state"] == "allocated"
     actions = [e["action"] for e in await AuditEntry.select(AuditEntry.action).where(
         AuditEntry.subject == f"round/{round_['id']}").order_by(AuditEntry.id).run()]
     assert actions == ["round.opened", "round.published", "round.objection_raised", "round.objection_upheld",
                        "round.objection_raised", "round.objection_dismissed", "round.allocated"]
+    await entries_match_their_documents(expected_versions=3)
+
+
+async def entries_match_their_documents(expected_versions: int) -> None:
+    """Each version's ranking_entry rows (what the public pages read) are its snapshot document's
+    entries; the migration that added the table writes them for older versions, identically."""
+    import importlib
+
+    from tierpoints.rounds.ranking import Ranking
+    from tierpoints.store.entries import ENTRY_COLUMNS, entry_rows
+
+    async def stored() -> list[tuple]:
+        rows = await RankingEntry.select(*(getattr(RankingEntry, c) for c in ENTRY_COLUMNS)).order_by(
+            RankingEntry.version).order_by(RankingEntry.position).run()
+        return [tuple(row[c] for c in ENTRY_COLUMNS) for row in rows]
+
+    versions = await RankingVersion.select(RankingVersion.id, RankingVersion.document).order_by(RankingVersion.id).run()
+    assert len(versions) == expected_versions
+    written = await stored()
+    assert written == [row for v in versions for row in entry_rows(v["id"], Ranking.from_document(v["document"].encode()))]
+    await RankingEntry.delete(force=True).run()
+    migration = importlib.import_module("tierpoints.store.migrations.tierpoints_2026_12_06t03_35_00_000000")
+    for step in (await migration.forwards()).raw:
+        await step()
+    assert await stored() == written
 
 
 def test_operators_run_a_round_from_the_command_line(tmp_path, monkeypatch):
@@ -202,3 +232,46 @@ def test_operators_run_a_round_from_the_command_line(tmp_path, monkeypatch):
     actors = asyncio.run(AuditEntry.select(AuditEntry.action, AuditEntry.actor).where(
         AuditEntry.subject == "round/1").order_by(AuditEntry.id).run())
     assert actors == [{"action": a, "actor": "hz_admin"} for a in ("round.opened", "round.published", "round.allocated")]
+
+
+async def test_each_determination_keeps_its_ranking_basis_and_older_ones_get_it_by_migration(platform, monkeypatch):
+    """Issue #5 (scale, end to end from stored scores): a determination is written with its
+    ranking basis (what a round reads instead of the explained result and the facts); the
+    migration that added the table writes it for determinations stored before, identically."""
+    import importlib
+
+    import msgspec
+
+    from tierpoints.engine.results import ScoreResult
+    from tierpoints.rounds.candidates import basis_decoder, basis_of, residence_facts
+    from tierpoints.store.tables import ApplicantFacts
+
+    pin(monkeypatch, "2026-03-02")
+    office = await platform.account("mo_hz", "migrant_office_district", "hangzhou")
+    for sequence, since in ((41, "2005-01-01"), (42, "2019-06-01"), (43, "2021-01-01")):
+        await determined(platform, office, sequence, facts(since, "master" if sequence == 42 else "bachelor"))
+    columns = (RankingBasis.determination, RankingBasis.applicant, RankingBasis.tenant, RankingBasis.as_of,
+               RankingBasis.vetoed, RankingBasis.facts_revision, RankingBasis.used_on, RankingBasis.basis)
+    written = await RankingBasis.select(*columns).order_by(RankingBasis.determination).run()
+    determinations = await Determination.select(
+        Determination.id, Determination.application.applicant.as_alias("applicant"), Determination.tenant,
+        Determination.as_of, Determination.vetoed, Determination.facts_revision, Determination.result,
+    ).order_by(Determination.id).run()
+    assert [row["determination"] for row in written] == [row["id"] for row in determinations] and len(written) == 3
+    for row, determination in zip(written, determinations):
+        content = await ApplicantFacts.select(ApplicantFacts.content).where(
+            (ApplicantFacts.applicant == determination["applicant"])
+            & (ApplicantFacts.revision == determination["facts_revision"])).first().run()
+        expected = basis_of(msgspec.json.decode(determination["result"], type=ScoreResult),
+                            residence_facts.decode(content["content"]))
+        assert basis_decoder.decode(row["basis"]) == expected
+        assert expected.residence and expected.indicator_points
+        assert (row["applicant"], row["tenant"], row["as_of"], row["vetoed"], row["facts_revision"]) == (
+            determination["applicant"], "hangzhou", dt.date(2026, 3, 2), determination["vetoed"],
+            determination["facts_revision"])
+
+    await RankingBasis.delete(force=True).run()
+    migration = importlib.import_module("tierpoints.store.migrations.tierpoints_2026_12_06t03_24_00_000000")
+    for step in (await migration.forwards()).raw:
+        await step()
+    assert await RankingBasis.select(*columns).order_by(RankingBasis.determination).run() == written

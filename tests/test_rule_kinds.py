@@ -864,6 +864,7 @@ def test_batch_equals_single_exactly(engine, applicants, at, as_of):
     assert np.array_equal(batch.indicator_points, indicator_points)
     for index, result in enumerate(singles):
         assert batch.row(index) == _compact(result), index
+    assert batch.rows() == [_compact(result) for result in singles]  # all at once, as a recompute writes them
 
     # the corpus reaches the interesting places, or the comparison would prove little
     assert vetoed.any() == (at == "hangzhou")

@@ -10,6 +10,7 @@ import json
 import random
 from pathlib import Path
 
+import msgspec
 import pytest
 
 import factories
@@ -19,11 +20,16 @@ from tierpoints.rounds import rank
 from tierpoints.rounds.candidates import (
     Refusal,
     Standing,
+    basis_decoder,
+    basis_of,
     candidate,
     key_area,
+    key_readers,
     key_value,
     ranking_inputs,
+    residence_facts,
     standing,
+    standing_of_basis,
 )
 
 SNAPSHOT = dt.date(2026, 11, 28)
@@ -179,7 +185,28 @@ def test_registered_residence_counts_merged_periods_inside_the_area(catalog, eng
     key = catalog.tie_breaks(service)[0]
     area = key_area(catalog, service, key)
     score = engine.score(facts, "hangzhou", SNAPSHOT)
-    assert key_value(key, facts, score, SNAPSHOT, area) == (366 + 29) // 30 == 13
+    assert key_value(key, basis_of(score, facts), SNAPSHOT, area) == (366 + 29) // 30 == 13
+
+
+def test_the_stored_basis_ranks_as_the_explained_result_and_facts(catalog, engine):
+    """Issue #5 (end to end from stored scores): a determination keeps a short Basis (tier,
+    indicator and category points, vetoes, residence periods) beside its explained result; its
+    JSON, decoded, gives every service of every tenant exactly the standing the result and the
+    facts give, whatever the snapshot."""
+    factories.seed(5)
+    for tenant in ("hangzhou", "xiangshan", "ningbo"):
+        for service in catalog.services_of(tenant).values():
+            for raw in factories.ApplicantFactory.facts_batch(40):
+                facts = engine.validate(raw)
+                score = engine.score(facts, tenant, SNAPSHOT)
+                stored = basis_decoder.decode(msgspec.json.encode(basis_of(score, residence_facts.decode(
+                    msgspec.json.encode(raw)))))
+                for snapshot in (SNAPSHOT, SNAPSHOT + dt.timedelta(days=400)):
+                    readers = key_readers(catalog, service, snapshot)
+                    assert standing_of_basis(readers, applicant=1, basis=stored, permit_valid=True) \
+                        == standing(catalog, service, applicant=1, facts=facts, score=score, snapshot=snapshot,
+                                    permit_valid=True)
+                assert len(msgspec.json.encode(stored)) < len(msgspec.json.encode(score)) / 10
 
 
 def test_a_standing_is_the_score_the_service_tenant_sees_by_the_snapshot(catalog, engine):

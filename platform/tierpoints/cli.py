@@ -130,8 +130,7 @@ def simulate(tenant: str, as_of: str | None, table: bool, facts: str) -> None:
     except (UnknownTenant, NotInForce) as error:
         raise click.ClickException(str(error)) from None
     out = sys.stdout
-    for index in range(len(scores)):
-        row = scores.row(index)
+    for index, row in enumerate(scores.rows()):
         if table:
             tiers = "  ".join(f"{t['tenant']} {t['points']:g}" for t in row["tiers"])
             out.write(f"{index + 1:>6}  total {row['total']:>7g}  {'VETOED  ' if row['vetoed'] else ''}{tiers}\n")

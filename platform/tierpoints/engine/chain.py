@@ -166,6 +166,41 @@ class BatchScores:
     def __len__(self) -> int:
         return int(self.total.shape[0])
 
+    def rows(self) -> list[dict[str, Any]]:
+        """Every applicant's row(index), in order: the columns turned into Python lists once, not
+        one numpy scalar at a time (what a recompute of a whole tenant writes)."""
+        points, capped = self.indicator_points.T.tolist(), self.indicator_capped.T.tolist()
+        tier_points, tier_capped = self.tier_points.T.tolist(), self.tier_capped.T.tolist()
+        veto_hits = self.veto_hits.T.tolist()  # (applicants, 0) when the chain has no veto
+        layout = []  # per tier: (its fixed fields, [(indicator id, category)], [(veto index, indicator id)])
+        position = veto_position = 0
+        for tier in self.chain.tiers:
+            indicators, vetoes = [], []
+            for indicator in tier.indicators:
+                if indicator.category == "veto":
+                    vetoes.append((veto_position, indicator.id))
+                    veto_position += 1
+                else:
+                    indicators.append((position, indicator.id, indicator.category))
+                    position += 1
+            layout.append((tier.manifest.id, tier.manifest.tier, number(tier.manifest.cap), indicators, vetoes))
+        tenant, as_of = self.chain.tenant, self.as_of.isoformat()
+        made = []
+        for index, (total, vetoed) in enumerate(zip(self.total.tolist(), self.vetoed.tolist())):
+            mine_points, mine_capped, hits = points[index], capped[index], veto_hits[index]
+            tiers, vetoes = [], []
+            for tier_index, (tier_id, tier_kind, cap, indicators, tier_vetoes) in enumerate(layout):
+                vetoes.extend({"tenant": tier_id, "indicator": veto} for at, veto in tier_vetoes if hits[at])
+                tiers.append({
+                    "tenant": tier_id, "tier": tier_kind, "cap": cap,
+                    "points": number(tier_points[index][tier_index]), "capped": bool(tier_capped[index][tier_index]),
+                    "indicators": [{"id": indicator, "category": category, "points": number(mine_points[at]),
+                                    "capped": bool(mine_capped[at])} for at, indicator, category in indicators],
+                })
+            made.append({"tenant": tenant, "as_of": as_of, "total": number(total), "vetoed": bool(vetoed),
+                         "vetoes": vetoes, "tiers": tiers})
+        return made
+
     def row(self, index: int) -> dict[str, Any]:
         """One applicant's numbers in the compact batch form (the result contract without reasons)."""
         tiers, position, veto_position, vetoes = [], 0, 0, []

@@ -18,12 +18,16 @@ round's snapshot date:
   father or mother holding a valid permit): the parent with the higher total, tie-break
   values taken from that same parent; equal totals → the parent whose tie-break values rank
   first, so the child stands exactly where that parent would.
+
+A determination keeps its Basis (basis_of: its result's tier, indicator and category points,
+vetoes, and the facts' residence periods): the keys of any service and snapshot are read off it
+(key_readers), so a round need not read the explained result or the facts again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -39,6 +43,55 @@ from tierpoints.packs.models import (
     TieBreakKey,
 )
 from tierpoints.rounds.ranking import Candidate, RankingInputs, TieBreak
+
+
+class Period(msgspec.Struct, frozen=True, gc=False):
+    start: dt.date
+    end: dt.date | None
+    tenant: str
+
+
+class ResidenceFacts(msgspec.Struct, frozen=True, gc=False):
+    """The facts a residence tie-break key reads: decoded from stored facts JSON alone."""
+
+    residence: tuple[Period, ...] = ()
+
+
+residence_facts = msgspec.json.Decoder(ResidenceFacts)
+
+
+class Basis(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """What a determination brings to any service round of its tenant, whatever the round's
+    tie-breaks and snapshot: kept with each determination (store: ranking_basis), so a round
+    reads a few hundred bytes a person instead of the explained result and the facts."""
+
+    total: float
+    tiers: tuple[float, ...]  # each tier's points, in the chain's order
+    indicator_points: dict[str, float]  # before tier caps, the indicators that gave points
+    category_points: dict[str, float]
+    vetoes: tuple[str, ...]  # "indicator (tenant)" of each one-vote veto that applies
+    residence: tuple[tuple[str, int, int], ...]  # (tenant, first day, last day or OPEN_END) ordinals
+
+
+basis_decoder = msgspec.json.Decoder(Basis)
+
+
+def basis_of(score: ScoreResult, facts: Any) -> Basis:
+    """The Basis of an engine result and the facts it scored (anything with `.residence`)."""
+    indicators: dict[str, float] = {}
+    categories: dict[str, float] = {}
+    for tier in score.tiers:
+        for item in tier.indicators:
+            if item.points:
+                indicators[item.id] = indicators.get(item.id, 0.0) + float(item.points)
+                categories[item.category] = categories.get(item.category, 0.0) + float(item.points)
+    return Basis(
+        total=float(score.total), tiers=tuple(float(tier.points) for tier in score.tiers),
+        indicator_points=indicators, category_points=categories,
+        vetoes=tuple(f"{veto.indicator} ({veto.tenant})" for veto in score.vetoes) if score.vetoed else (),
+        residence=tuple((item.tenant, item.start.toordinal(), OPEN_END if item.end is None else item.end.toordinal())
+                        for item in getattr(facts, "residence", ()) or ()),
+    )
 
 
 class Standing(msgspec.Struct, frozen=True, kw_only=True):
@@ -81,22 +134,41 @@ def key_area(catalog: PolicyCatalog, service: Service, key: TieBreakKey) -> froz
     return catalog.tree.area(city)
 
 
-def key_value(key: TieBreakKey, facts: Any, score: ScoreResult, snapshot: dt.date,
-              area: frozenset[str]) -> float:
-    """One tie-break key's value for one person (module doc)."""
+def key_reader(key: TieBreakKey, area: frozenset[str], snapshot: dt.date) -> Callable[[Basis], float]:
+    """How one tie-break key's value is read off a person's Basis on the snapshot date (module
+    doc); made once a round, called once a person."""
     derive = key.derive
     if isinstance(derive, ResidenceKey):
-        periods = [(item.start.toordinal(), OPEN_END if item.end is None else item.end.toordinal())
-                   for item in facts.residence if item.tenant in area]
-        days = covered_days(periods, snapshot.toordinal())
-        return float(days if derive.unit == "day" else full_months(days))
+        as_of, in_months = snapshot.toordinal(), derive.unit != "day"
+
+        def residence(basis: Basis) -> float:
+            days = covered_days([(start, end) for tenant, start, end in basis.residence if tenant in area], as_of)
+            return float(full_months(days) if in_months else days)
+        return residence
     if isinstance(derive, IndicatorPointsKey):
-        wanted = set(derive.indicators)
-        return float(sum(i.points for tier in score.tiers for i in tier.indicators if i.id in wanted))
+        wanted = tuple(sorted(set(derive.indicators)))
+        if len(wanted) == 1:
+            only = wanted[0]
+            return lambda basis: float(basis.indicator_points.get(only, 0.0))
+
+        def indicators(basis: Basis) -> float:
+            points = basis.indicator_points
+            return float(sum([points.get(indicator, 0.0) for indicator in wanted]))
+        return indicators
     if isinstance(derive, CategoryPointsKey):
-        return float(sum(i.points for tier in score.tiers for i in tier.indicators
-                         if i.category == derive.category))
+        category = derive.category
+        return lambda basis: basis.category_points.get(category, 0.0)
     raise TypeError(f"unknown tie-break derivation {derive!r}")
+
+
+def key_value(key: TieBreakKey, basis: Basis, snapshot: dt.date, area: frozenset[str]) -> float:
+    """One tie-break key's value for one person."""
+    return key_reader(key, area, snapshot)(basis)
+
+
+def key_readers(catalog: PolicyCatalog, service: Service, snapshot: dt.date) -> tuple[Callable[[Basis], float], ...]:
+    """The service's tie-break keys as readers of a Basis on `snapshot`, most significant first."""
+    return tuple(key_reader(key, key_area(catalog, service, key), snapshot) for key in catalog.tie_breaks(service))
 
 
 def standing(catalog: PolicyCatalog, service: Service, *, applicant: int, facts: Any, score: ScoreResult,
@@ -104,17 +176,24 @@ def standing(catalog: PolicyCatalog, service: Service, *, applicant: int, facts:
     """A person's standing for `service`: `facts` is the validated facts struct the score was
     computed from (engine.validate), `score` the engine's result at the service's tenant as of
     a day on or before the snapshot date (when the points were determined)."""
-    if score.tenant != service.tenant or dt.date.fromisoformat(score.as_of) > snapshot:
+    check_determined(service, score.tenant, dt.date.fromisoformat(score.as_of), snapshot)
+    return standing_of_basis(key_readers(catalog, service, snapshot), applicant=applicant,
+                             basis=basis_of(score, facts), permit_valid=permit_valid)
+
+
+def check_determined(service: Service, tenant: str, as_of: dt.date, snapshot: dt.date) -> None:
+    """A round ranks the points as its service's tenant sees them, determined by the snapshot."""
+    if tenant != service.tenant or as_of > snapshot:
         raise ValueError(f"{service.tenant}/{service.id} on {snapshot} ranks the points as {service.tenant} "
-                         f"sees them, determined by that date, not the score at {score.tenant} on {score.as_of}")
-    keys = catalog.tie_breaks(service)
-    return Standing(
-        applicant=applicant, total=float(score.total),
-        keys=tuple(key_value(key, facts, score, snapshot, key_area(catalog, service, key)) for key in keys),
-        tiers=tuple(float(tier.points) for tier in score.tiers),
-        vetoes=tuple(f"{veto.indicator} ({veto.tenant})" for veto in score.vetoes) if score.vetoed else (),
-        permit_valid=permit_valid,
-    )
+                         f"sees them, determined by that date, not the score at {tenant} on {as_of}")
+
+
+def standing_of_basis(readers: Sequence[Callable[[Basis], float]], *, applicant: int, basis: Basis,
+                      permit_valid: bool) -> Standing:
+    """The standing from a Basis; `readers` from key_readers (the caller has checked whose view
+    of the points it is, and from when: check_determined)."""
+    return Standing(applicant=applicant, total=basis.total, keys=tuple(read(basis) for read in readers),
+                    tiers=basis.tiers, vetoes=basis.vetoes, permit_valid=permit_valid)
 
 
 def _first(tie_breaks: Sequence[TieBreak], standings: Sequence[Standing]) -> Standing:

@@ -198,6 +198,22 @@ class Determination(Table, tablename="determination"):
     used_for = Varchar(length=200, null=True, default=None)  # which service round
 
 
+class RankingBasis(Table, tablename="ranking_basis"):
+    """A determination's ranking inputs (rounds/candidates.py Basis), written with it: a round
+    reads these short rows, not the long explained results and the facts. `used_on`/`used_for`
+    mirror the determination's (one writer: features/rounds/service.py _mark_used)."""
+
+    determination = ForeignKey(references=Determination, null=False, on_delete=OnDelete.restrict, unique=True)
+    applicant = ForeignKey(references=Applicant, null=False, on_delete=OnDelete.restrict, index=True)
+    tenant = Varchar(length=64)
+    as_of = Date()
+    vetoed = Boolean()
+    facts_revision = Integer()
+    used_on = Date(null=True, default=None)
+    used_for = Varchar(length=200, null=True, default=None)
+    basis = Text()  # Basis as compact JSON (an array)
+
+
 class Objection(Table, tablename="objection"):
     """An objection to the district office, or a review request to the city office (§17)."""
 
@@ -263,6 +279,23 @@ class RankingVersion(Table, tablename="ranking_version"):
     created_at = Timestamptz()
 
 
+class RankingEntry(Table, tablename="ranking_entry"):
+    """One entry of a ranking version, as the public pages show it: a page reads its rows by the
+    index (version, position) instead of parsing the whole snapshot document, which stays the
+    record the hash covers. Written with the version, never changed."""
+
+    version = ForeignKey(references=RankingVersion, null=False, on_delete=OnDelete.restrict)
+    position = Integer()  # 0 = listed first
+    rank = Integer()
+    applicant = Integer()
+    points_of = Integer()  # whose points rank it (the applicant, or a parent for a child's place)
+    masked_name = Varchar(length=64)
+    masked_identity = Varchar(length=64)
+    total = Real()
+    tiers = Text()  # JSON object: each tier's points by tenant, in the ranking inputs' order
+    keys = Text()  # JSON object: each tie-break's value by key, in their order
+
+
 class PublicityObjection(Table, tablename="publicity_objection"):
     """An objection raised during publicity (Hangzhou rules §20), checked by the migrant office."""
 
@@ -312,6 +345,7 @@ class AuditEntry(Table, tablename="audit_entry"):
 
 ALL_TABLES: tuple[type[Table], ...] = (
     TenantRecord, IndicatorSetVersion, Account, RoleAssignment, Applicant, Guardianship, ResidencePermit,
-    PermitEvent, ApplicantFacts, RecognisedScore, Application, ApplicationItem, Determination,
-    Objection, Notification, ServiceRound, RankingVersion, PublicityObjection, ImpactReport, AuditEntry,
+    PermitEvent, ApplicantFacts, RecognisedScore, Application, ApplicationItem, Determination, RankingBasis,
+    Objection, Notification, ServiceRound, RankingVersion, RankingEntry, PublicityObjection, ImpactReport,
+    AuditEntry,
 )

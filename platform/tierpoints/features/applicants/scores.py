@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Sequence
@@ -19,6 +20,7 @@ from tierpoints.engine.facts import FactsError
 from tierpoints.engine.results import ScoreResult
 from tierpoints.packs.catalog import NotInForce, UnknownTenant
 from tierpoints.store import piccolo_conf
+from tierpoints.store.bulk import insert_rows
 from tierpoints.store.db import is_postgres
 from tierpoints.store.tables import ApplicantFacts, RecognisedScore, ResidencePermit
 from tierpoints.store.transactions import write_transaction
@@ -27,7 +29,6 @@ if TYPE_CHECKING:  # a type only: importing the runtime here would pull in accou
     from tierpoints.runtime import Runtime
 
 CHUNK = 5_000
-INSERT_ROWS = 500  # 8 columns a row: stays under SQLite's limit of bound variables
 SCORED_STATUSES = ("valid", "suspended")  # a terminated permit's points are void
 log = logging.getLogger("tierpoints.scores")
 
@@ -105,11 +106,20 @@ async def recompute_scores(
         if policy is None:
             done += count
         else:
-            async for part in stream_facts(tenant):
-                written += await _score_chunk(engine, tenant, as_of, policy, part)
-                done += len(part)
-                if on_progress:
-                    on_progress(done, total)
+            # Pipelined: a chunk is scored (in a thread) while the one before is being written.
+            storing: asyncio.Task[int] | None = None
+            try:
+                async for part in stream_facts(tenant):
+                    ids, rows = await asyncio.to_thread(_score_rows, engine, tenant, as_of, policy, part)
+                    if storing is not None:
+                        written += await storing
+                    storing = asyncio.create_task(_store_counted(ids, rows))
+                    done += len(part)
+                    if on_progress:
+                        on_progress(done, total)
+            finally:
+                if storing is not None:
+                    written += await storing
         if on_progress:
             on_progress(done, total)
     return written
@@ -145,6 +155,12 @@ def _policy_or_none(engine: Any, tenant: str, as_of: dt.date, count: int) -> str
 async def _score_chunk(engine: Any, tenant: str, as_of: dt.date, policy: str,
                        stored: list[tuple[int, bytes]]) -> int:
     """Score (applicant, stored facts JSON) pairs of one tenant in batch and store the results."""
+    return await _store_counted(*_score_rows(engine, tenant, as_of, policy, stored))
+
+
+def _score_rows(engine: Any, tenant: str, as_of: dt.date, policy: str,
+                stored: list[tuple[int, bytes]]) -> tuple[list[int], list[tuple]]:
+    """(applicant ids, recognised_score rows) of (applicant, stored facts JSON) pairs of one tenant."""
     scored_ids, facts = [], []
     for applicant, content in stored:
         try:
@@ -154,30 +170,31 @@ async def _score_chunk(engine: Any, tenant: str, as_of: dt.date, policy: str,
             log.warning("applicant %d: stored facts do not fit the facts schema (%s): %s",
                         applicant, error.pointer, error.message)
     if not scored_ids:
-        return 0
+        return [], []
     scores = engine.score_columns(engine.load_batch(facts, tenant, as_of), tenant, as_of)
-    now = dt.datetime.now(dt.UTC)
-    rows = []
-    for index, applicant in enumerate(scored_ids):
-        row = scores.row(index)
-        rows.append(RecognisedScore(
-            applicant=applicant, tenant=tenant, as_of=as_of, total=float(row["total"]),
-            vetoed=row["vetoed"], result=msgspec.json.encode(row).decode(), policy=policy,
-            computed_at=now,
-        ))
-    await store_scores(scored_ids, rows)
+    now, encode = dt.datetime.now(dt.UTC), msgspec.json.encode
+    return scored_ids, [(applicant, tenant, as_of, float(row["total"]), row["vetoed"], encode(row).decode(), policy,
+                         now) for applicant, row in zip(scored_ids, scores.rows())]
+
+
+async def _store_counted(applicant_ids: list[int], rows: list[tuple]) -> int:
+    if rows:
+        await store_scores(applicant_ids, rows)
     return len(rows)
 
 
-async def store_scores(applicant_ids: list[int], rows: list[RecognisedScore]) -> None:
-    """Replace the applicants' rows: one row per applicant, whatever ran before."""
+SCORE_COLUMNS = ("applicant", "tenant", "as_of", "total", "vetoed", "result", "policy", "computed_at")
+
+
+async def store_scores(applicant_ids: list[int], rows: list[tuple]) -> None:
+    """Replace the applicants' rows (tuples in SCORE_COLUMNS order): one row per applicant,
+    whatever ran before."""
     async with write_transaction():
         if is_postgres(piccolo_conf.DB):
             # Concurrent delete-then-insert under READ COMMITTED could leave two rows.
             await piccolo_conf.DB.run_ddl("LOCK TABLE recognised_score IN SHARE ROW EXCLUSIVE MODE")
         await RecognisedScore.delete().where(RecognisedScore.applicant.is_in(applicant_ids)).run()
-        for part in _chunks(rows, INSERT_ROWS):
-            await RecognisedScore.insert(*part).run()
+        await insert_rows("recognised_score", SCORE_COLUMNS, rows)
 
 
 async def forget_score(applicant_id: int) -> None:

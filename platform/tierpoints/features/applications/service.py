@@ -51,9 +51,10 @@ from tierpoints.features.auth import Actor, authorize
 from tierpoints.packs.catalog import NoWorkflowNumber
 from tierpoints.packs.models import WorkflowNumber, simple_rules
 from tierpoints.runtime import Runtime
+from tierpoints.rounds.candidates import basis_of, residence_facts
 from tierpoints.store import piccolo_conf
 from tierpoints.store.db import is_postgres
-from tierpoints.store.tables import Application, ApplicationItem, Determination, Objection
+from tierpoints.store.tables import Application, ApplicationItem, Determination, Objection, RankingBasis
 from tierpoints.store.transactions import write_transaction
 
 TEXT_LENGTH = 2000
@@ -454,6 +455,11 @@ async def record_determination(runtime: Runtime, username: str, application: dic
         occasion=occasion, determined_by=username, determined_at=dt.datetime.now(dt.UTC), superseded_by=None,
     )
     await determination.save().run()
+    await RankingBasis(
+        determination=determination.id, applicant=application["applicant"], tenant=determination.tenant,
+        as_of=today, vetoed=result.vetoed, facts_revision=determination.facts_revision,
+        basis=msgspec.json.encode(basis_of(result, residence_facts.decode(facts))).decode(),
+    ).save().run()
     earlier = await Determination.select(Determination.id).where(
         (Determination.application.applicant == application["applicant"])
         & Determination.superseded_by.is_null() & (Determination.id != determination.id)).run()

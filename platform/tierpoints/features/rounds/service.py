@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Any
 
 import msgspec
-import numpy as np
 
 from tierpoints import audit, clock
 from tierpoints.calendar.working_days import Deadline
@@ -45,11 +44,15 @@ from tierpoints.rounds.ranking import Ranking, diff, rank
 from tierpoints.rounds.ranking import allocate as allocate_quota
 from tierpoints.runtime import Runtime
 from tierpoints.store import db, piccolo_conf
+from tierpoints.store.bulk import insert_rows
 from tierpoints.store.db import is_postgres
+from tierpoints.store.entries import ENTRY_COLUMNS, entry_rows
 from tierpoints.store.tables import (
     Application,
     Determination,
     PublicityObjection,
+    RankingBasis,
+    RankingEntry,
     RankingVersion,
     ServiceRound,
 )
@@ -63,7 +66,7 @@ PAGE = 100
 
 # --- reading ------------------------------------------------------------------------------------
 
-def _node(actor: Actor) -> str | None:
+def node_for(actor: Actor) -> str | None:
     """The public's reads may go to the read replica (DATABASE_REPLICA_URL); the rest: the primary."""
     return db.read_node() if actor.username is None else None
 
@@ -127,9 +130,9 @@ async def _view(runtime: Runtime, row: dict[str, Any], node: str | None = None) 
 
 
 async def read(runtime: Runtime, actor: Actor, round_id: int) -> RoundView:
-    row = await _round(round_id, node=_node(actor))
+    row = await _round(round_id, node=node_for(actor))
     _may_read(runtime, actor, row)
-    return await _view(runtime, row, _node(actor))
+    return await _view(runtime, row, node_for(actor))
 
 
 async def listed(runtime: Runtime, actor: Actor, tenant: str) -> list[RoundView]:
@@ -138,33 +141,49 @@ async def listed(runtime: Runtime, actor: Actor, tenant: str) -> list[RoundView]
     query = ServiceRound.select().where(ServiceRound.tenant == tenant).order_by(ServiceRound.id)
     if actor.username is None or not runtime.authorizer.can(actor.username, tenant, "rounds", "read"):
         query = query.where(ServiceRound.status.is_in(list(PUBLISHED)))
-    return [await _view(runtime, row, _node(actor)) for row in await query.run(node=_node(actor))]
+    return [await _view(runtime, row, node_for(actor)) for row in await query.run(node=node_for(actor))]
 
 
 async def ranking_page(runtime: Runtime, actor: Actor, round_id: int, version: int | None, offset: int,
                        limit: int, acceptance_number: str | None) -> RankingPage:
     """Masked entries (§19 publicity), paginated; `acceptance_number` finds one's own entry —
     the applicant's, or a child's ranked on that applicant's points."""
-    row = await _round(round_id, node=_node(actor))
+    node = node_for(actor)
+    row = await _round(round_id, node=node)
     _may_read(runtime, actor, row)
-    number, ranking = await stored_ranking(round_id, version, _node(actor))
-    positions = range(offset, min(offset + limit, len(ranking)))
+    stored = await version_row(round_id, version, node)
+    where = (RankingEntry.version == stored["id"]) & (RankingEntry.position >= offset) & (
+        RankingEntry.position < offset + limit)
     if acceptance_number is not None:
         found = await Application.select(Application.applicant).where(
-            Application.acceptance_number == acceptance_number.strip().upper()).first().run()
-        who = found["applicant"] if found else None
-        positions = [] if who is None else np.flatnonzero(
-            (ranking.applicant == who) | (ranking.points_of == who)).tolist()
-    inputs = ranking.inputs
-    entries = []
-    for i in positions:
-        entry = ranking[i]
-        entries.append(PublicEntry(
-            rank=entry.rank, masked_name=entry.masked_name, masked_identity=entry.masked_identity, total=entry.total,
-            tiers=dict(zip(inputs.tiers, entry.tiers)), tie_breaks={t.key: v for t, v in zip(inputs.tie_breaks, entry.keys)},
-            on_parents_points=entry.points_of != entry.applicant))
-    return RankingPage(round=round_id, version=number, content_hash=ranking.hash, total_entries=len(ranking),
-                       offset=offset if acceptance_number is None else 0, entries=entries)
+            Application.acceptance_number == acceptance_number.strip().upper()).first().run(node=node)
+        who = found["applicant"] if found else -1
+        where = (RankingEntry.version == stored["id"]) & (
+            (RankingEntry.applicant == who) | (RankingEntry.points_of == who))
+    entries = [PublicEntry(
+        rank=entry["rank"], masked_name=entry["masked_name"], masked_identity=entry["masked_identity"],
+        total=entry["total"], tiers=msgspec.json.decode(entry["tiers"]), tie_breaks=msgspec.json.decode(entry["keys"]),
+        on_parents_points=entry["points_of"] != entry["applicant"],
+    ) for entry in await RankingEntry.select(
+        RankingEntry.rank, RankingEntry.applicant, RankingEntry.points_of, RankingEntry.masked_name,
+        RankingEntry.masked_identity, RankingEntry.total, RankingEntry.tiers, RankingEntry.keys,
+    ).where(where).order_by(RankingEntry.position).run(node=node)]
+    return RankingPage(round=round_id, version=stored["version"], content_hash=stored["content_hash"],
+                       total_entries=stored["entries"], offset=offset if acceptance_number is None else 0,
+                       entries=entries)
+
+
+async def version_row(round_id: int, version: int | None, node: str | None) -> dict[str, Any]:
+    """A version's short columns, not its document."""
+    query = RankingVersion.select(
+        RankingVersion.id, RankingVersion.version, RankingVersion.content_hash, RankingVersion.entries,
+    ).where(RankingVersion.round == round_id)
+    if version is not None:
+        query = query.where(RankingVersion.version == version)
+    row = await query.order_by(RankingVersion.version, ascending=False).first().run(node=node)
+    if row is None:
+        raise RoundNotFound(f"round {round_id} has no ranking version {version}")
+    return row
 
 
 async def document(runtime: Runtime, actor: Actor, round_id: int, version: int | None) -> tuple[str, bytes]:
@@ -199,12 +218,14 @@ async def _rank(runtime: Runtime, service: Service, snapshot: dt.date) -> tuple[
 
 async def _store_version(round_id: int, version: int, ranking: Ranking, refused: list, reason: str,
                          username: str) -> None:
-    await RankingVersion(
+    stored = RankingVersion(
         round=round_id, version=version, content_hash=ranking.hash, document=ranking.document().decode(),
         entries=len(ranking), refused=msgspec.json.encode(refused).decode(), refused_count=len(refused),
         reason=reason,
         created_by=username, created_at=dt.datetime.now(dt.UTC),
-    ).save().run()
+    )
+    await stored.save().run()
+    await insert_rows("ranking_entry", ENTRY_COLUMNS, entry_rows(stored.id, ranking))  # the pages read these
 
 
 async def open_round(runtime: Runtime, actor: Actor, tenant: str, data: NewRound,
@@ -420,3 +441,5 @@ async def _mark_used(applicants: list[int], snapshot: dt.date, today: dt.date, u
         ranked_with = {whose[r["application"]]: r["id"] for r in rows}
         await Determination.update({Determination.used_on: today, Determination.used_for: used_for}).where(
             Determination.id.is_in(list(ranked_with.values()))).run()
+        await RankingBasis.update({RankingBasis.used_on: today, RankingBasis.used_for: used_for}).where(
+            RankingBasis.determination.is_in(list(ranked_with.values()))).run()

@@ -1,0 +1,65 @@
+"""Reading and writing many rows at once as plain tuples, past piccolo's per-row dicts, type
+converters and per-value query building: for the hundreds of thousands of rows a round reads
+or a recompute writes, those cost more than the database's own work.
+
+The SQL carries its own values (integers and ISO dates the caller formats), so the one text
+serves both engines. Values arrive as each driver gives them: dates are `datetime.date` on
+PostgreSQL and in an open SQLite transaction, ISO text otherwise; `as_date` reads either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import aiosqlite
+
+from tierpoints.store import piccolo_conf
+from tierpoints.store.db import is_postgres
+
+
+async def fetch_tuples(sql: str) -> Sequence[Sequence[Any]]:
+    """The rows of `sql`, in the current transaction when there is one (it sees its own writes)."""
+    engine = piccolo_conf.DB
+    transaction = engine.current_transaction.get()
+    if is_postgres(engine):
+        if transaction is not None:
+            return await transaction.connection.fetch(sql)
+        if engine.pool is not None:
+            async with engine.pool.acquire() as connection:
+                return await connection.fetch(sql)
+        connection = await engine.get_new_connection()
+        try:
+            return await connection.fetch(sql)
+        finally:
+            await connection.close()
+    if transaction is not None:
+        cursor = await transaction.connection.execute(sql)
+        cursor.row_factory = None  # the connection's makes dicts
+        return await cursor.fetchall()
+    async with aiosqlite.connect(engine.path) as connection:
+        return await connection.execute_fetchall(sql)
+
+
+async def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert `rows` (tuples in `columns` order) inside the open write transaction: COPY on
+    PostgreSQL, one prepared statement run for every row on SQLite (piccolo's adapters store
+    dates and times as it would)."""
+    engine = piccolo_conf.DB
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("insert_rows writes inside a write transaction (store/transactions.py)")
+    if is_postgres(engine):
+        await transaction.connection.copy_records_to_table(table, records=rows, columns=list(columns))
+    else:
+        await transaction.connection.executemany(
+            f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})', rows)
+
+
+def as_date(value: dt.date | str | None) -> dt.date | None:
+    return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def as_moment(value: dt.datetime | str | None) -> dt.datetime | None:
+    return value if value is None or isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
