@@ -84,6 +84,7 @@ async def bulk_applicants(url: str, count: int) -> int:
 
     from tierpoints.engine import Engine
     from tierpoints.packs import load_catalog
+    from tierpoints.rounds.candidates import basis_of, residence_facts
 
     engine = Engine(load_catalog())  # the packs as synced: the same policy the database now holds
     documents = volume.people_documents()
@@ -91,12 +92,15 @@ async def bulk_applicants(url: str, count: int) -> int:
     await connection.execute("SET session_replication_role = replica")  # as volume.py: FK triggers off
     try:
         await volume.copy(connection, volume.applicant_batches(count, documents), "applicants", count)
-        scored: dict[int, tuple[str, float, bool]] = {}
+        scored: dict[int, tuple[str, float, bool, str]] = {}
 
-        def template(person: int) -> tuple[str, float, bool]:
+        def template(person: int) -> tuple[str, float, bool, str]:
+            """The explained result and the ranking basis, as `determine` stores them."""
             if person not in scored:
                 result = engine.score(documents[person].encode(), at=volume.CITY, as_of=volume.AS_OF)
-                scored[person] = (msgspec.json.encode(result).decode(), float(result.total), result.vetoed)
+                basis = basis_of(result, residence_facts.decode(documents[person]))
+                scored[person] = (msgspec.json.encode(result).decode(), float(result.total), result.vetoed,
+                                  msgspec.json.encode(basis).decode())
             return scored[person]
 
         determined = list(range(3, count + 1, 3))

@@ -359,8 +359,8 @@ async def explain_hot(url: str, count: int, snapshot: dt.date) -> None:
                                   "the people", f"SELECT id, name, identity_masked, born_on FROM applicant "
                                                 f"WHERE id IN ({inline})")
         await explain(connection, "… their permits' events",
-                      "SELECT p.applicant, p.id, e.at, e.day, e.action, e.status, e.ground FROM residence_permit p "
-                      f"JOIN permit_event e ON e.permit = p.id WHERE p.applicant IN ({inline}) ORDER BY p.id, e.id")
+                      "SELECT p.applicant, p.id, e.id, e.at, e.day, e.action, e.status, e.ground FROM residence_permit "
+                      f"p JOIN permit_event e ON e.permit = p.id WHERE p.applicant IN ({inline})")
         await explain(connection, "… the ranking bases of the determinations made by the snapshot date",
                       "SELECT determination, applicant, tenant, as_of, vetoed, used_on, used_for, facts_revision, "
                       f"basis FROM ranking_basis WHERE applicant IN ({inline}) AND as_of <= '{snapshot.isoformat()}'")
@@ -546,8 +546,8 @@ async def run(args: argparse.Namespace, url: str, workdir: Path) -> None:
         await connection.fetchval("SELECT document FROM ranking_version WHERE round = $1", view.id)
         fetch = time.perf_counter() - started
         print(f"  public ranking page, {len(page.entries)} entries at offset {offset:,} (rounds/service.py "
-              f"ranking_page): {' ms, '.join(f'{s * 1e3:,.0f}' for s in pages)} ms (the first parses the "
-              f"document, later ones find it cached by hash);\n    reading the stored document alone "
+              f"ranking_page): {' ms, '.join(f'{s * 1e3:,.0f}' for s in pages)} ms (each reads its rows of "
+              f"ranking_entry by (version, position));\n    reading the stored document alone, for comparison "
               f"(SELECT document, asyncpg): {fetch * 1e3:,.0f} ms", flush=True)
 
         if args.explain:
