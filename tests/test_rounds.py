@@ -171,7 +171,8 @@ async def entries_match_their_documents(expected_versions: int) -> None:
     import importlib
 
     from tierpoints.rounds.ranking import Ranking
-    from tierpoints.store.entries import ENTRY_COLUMNS, entry_rows
+    from tierpoints.store.entries import ENTRY_COLUMNS, entry_rows, store_entries
+    from tierpoints.store.transactions import write_transaction
 
     async def stored() -> list[tuple]:
         rows = await RankingEntry.select(*(getattr(RankingEntry, c) for c in ENTRY_COLUMNS)).order_by(
@@ -186,6 +187,11 @@ async def entries_match_their_documents(expected_versions: int) -> None:
     migration = importlib.import_module("tierpoints.store.migrations.tierpoints_2026_12_06t03_35_00_000000")
     for step in (await migration.forwards()).raw:
         await step()
+    assert await stored() == written
+    await RankingEntry.delete(force=True).run()
+    async with write_transaction():  # written a few at a time, the same rows
+        for v in versions:
+            await store_entries(v["id"], Ranking.from_document(v["document"].encode()), batch=2)
     assert await stored() == written
 
 

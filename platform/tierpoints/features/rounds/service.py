@@ -44,9 +44,8 @@ from tierpoints.rounds.ranking import Ranking, diff, rank
 from tierpoints.rounds.ranking import allocate as allocate_quota
 from tierpoints.runtime import Runtime
 from tierpoints.store import db, piccolo_conf
-from tierpoints.store.bulk import insert_rows
 from tierpoints.store.db import is_postgres
-from tierpoints.store.entries import ENTRY_COLUMNS, entry_rows
+from tierpoints.store.entries import store_entries
 from tierpoints.store.tables import (
     Application,
     Determination,
@@ -225,7 +224,7 @@ async def _store_version(round_id: int, version: int, ranking: Ranking, refused:
         created_by=username, created_at=dt.datetime.now(dt.UTC),
     )
     await stored.save().run()
-    await insert_rows("ranking_entry", ENTRY_COLUMNS, entry_rows(stored.id, ranking))  # the pages read these
+    await store_entries(stored.id, ranking)  # what the public pages read
 
 
 async def open_round(runtime: Runtime, actor: Actor, tenant: str, data: NewRound,

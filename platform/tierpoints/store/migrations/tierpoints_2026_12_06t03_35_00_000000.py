@@ -26,8 +26,7 @@ async def forwards():
 
         from tierpoints.rounds.ranking import Ranking
         from tierpoints.store import piccolo_conf
-        from tierpoints.store.bulk import insert_rows
-        from tierpoints.store.entries import ENTRY_COLUMNS, entry_rows
+        from tierpoints.store.entries import store_entries
         from tierpoints.store.transactions import write_transaction
 
         for target in INDEXES.values():
@@ -40,7 +39,7 @@ async def forwards():
                 "SELECT content_hash, document FROM ranking_version WHERE id = {}", version["id"])))[0]
             ranking = Ranking.from_document(row["document"].encode(), expected_hash=row["content_hash"])
             async with write_transaction():
-                await insert_rows("ranking_entry", ENTRY_COLUMNS, entry_rows(version["id"], ranking))
+                await store_entries(version["id"], ranking)
 
     async def drop():
         from tierpoints.store import piccolo_conf
