@@ -4,6 +4,8 @@
 set -euo pipefail
 mkdir -p /tmp/tour
 cd "$(dirname "$0")/.."
+# the day the README output was recorded: the dates and deadlines come out the same on any day
+export TIERPOINTS_TODAY=2026-11-29
 export DATABASE_URL=sqlite:////tmp/tour/db.sqlite TIERPOINTS_SECRET=tour-secret-0123456789abcdef0123456789
 rm -f /tmp/tour/db.sqlite
 T=.venv/bin/tierpoints
