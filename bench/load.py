@@ -80,11 +80,9 @@ def cli(environment: dict[str, str], *args: str, stdin: str | None = None) -> st
 async def bulk_applicants(url: str, count: int) -> int:
     """volume.py's rows: applicants, permits, events, facts; determinations for Hangzhou's."""
     import asyncpg
-    import msgspec
 
     from tierpoints.engine import Engine
     from tierpoints.packs import load_catalog
-    from tierpoints.rounds.candidates import basis_of, residence_facts
 
     engine = Engine(load_catalog())  # the packs as synced: the same policy the database now holds
     documents = volume.people_documents()
@@ -92,20 +90,9 @@ async def bulk_applicants(url: str, count: int) -> int:
     await connection.execute("SET session_replication_role = replica")  # as volume.py: FK triggers off
     try:
         await volume.copy(connection, volume.applicant_batches(count, documents), "applicants", count)
-        scored: dict[int, tuple[str, float, bool, str]] = {}
-
-        def template(person: int) -> tuple[str, float, bool, str]:
-            """The explained result and the ranking basis, as `determine` stores them."""
-            if person not in scored:
-                result = engine.score(documents[person].encode(), at=volume.CITY, as_of=volume.AS_OF)
-                basis = basis_of(result, residence_facts.decode(documents[person]))
-                scored[person] = (msgspec.json.encode(result).decode(), float(result.total), result.vetoed,
-                                  msgspec.json.encode(basis).decode())
-            return scored[person]
-
         determined = list(range(3, count + 1, 3))
-        await volume.copy(connection, volume.determination_batches(determined, template), "determinations",
-                          len(determined))
+        await volume.copy(connection, volume.determination_batches(determined, volume.Determined(engine, documents)),
+                          "determinations", len(determined))
         await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()

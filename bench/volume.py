@@ -249,6 +249,28 @@ def applicant_batches(count: int, documents: list[str]) -> Iterator[dict[str, li
         }
 
 
+class Determined:
+    """determination_batches' templates: each distinct facts document's explained result at
+    CITY on AS_OF and its ranking basis, as `determine` stores them, scored once and reused."""
+
+    def __init__(self, engine, documents: list[str]):
+        self.engine, self.documents = engine, documents
+        self.scored: dict[int, tuple[str, float, bool, str]] = {}
+        self.seconds = 0.0  # spent in the engine
+
+    def __call__(self, person: int) -> tuple[str, float, bool, str]:
+        from tierpoints.rounds.candidates import basis_of, residence_facts
+
+        if person not in self.scored:
+            started = time.perf_counter()
+            result = self.engine.score(self.documents[person].encode(), at=CITY, as_of=AS_OF)
+            basis = basis_of(result, residence_facts.decode(self.documents[person]))
+            self.scored[person] = (msgspec.json.encode(result).decode(), float(result.total), result.vetoed,
+                                   msgspec.json.encode(basis).decode())
+            self.seconds += time.perf_counter() - started
+        return self.scored[person]
+
+
 def determination_batches(applicants: list[int], templates: Callable[[int], tuple[str, float, bool, str]],
                           ) -> Iterator[dict[str, list[tuple]]]:
     """An application accepted 20 days before AS_OF and its determination on AS_OF (with its
@@ -405,7 +427,6 @@ async def run(args: argparse.Namespace, url: str, workdir: Path) -> None:
     from tierpoints.features.rounds import service as rounds
     from tierpoints.features.rounds.schemas import NewRound
     from tierpoints.packs import load_catalog
-    from tierpoints.rounds.candidates import basis_of, residence_facts
     from tierpoints.packs.sources import folder_packs
     from tierpoints.runtime import build_runtime, database
     from tierpoints.settings import Settings
@@ -464,19 +485,7 @@ async def run(args: argparse.Namespace, url: str, workdir: Path) -> None:
 
         # 2. determinations for the round
         runtime = await build_runtime(settings)
-        scored: dict[int, tuple[str, float, bool, str]] = {}
-        scoring = 0.0
-
-        def template(person: int) -> tuple[str, float, bool, str]:
-            nonlocal scoring
-            if person not in scored:
-                started = time.perf_counter()
-                result = runtime.engine.score(documents[person].encode(), at=CITY, as_of=AS_OF)
-                basis = basis_of(result, residence_facts.decode(documents[person]))
-                scored[person] = (msgspec.json.encode(result).decode(), float(result.total), result.vetoed,
-                                  msgspec.json.encode(basis).decode())
-                scoring += time.perf_counter() - started
-            return scored[person]
+        template = Determined(runtime.engine, documents)
 
         determined = list(range(3, 3 * round_size + 1, 3))  # Hangzhou's applicants: i % 3 == 0
         with timed() as t:
@@ -486,7 +495,8 @@ async def run(args: argparse.Namespace, url: str, workdir: Path) -> None:
         del determined
         phases.add("determinations: COPY application + determination + ranking_basis, VACUUM", rows, t.seconds,
                    await size())
-        print(f"    ({len(scored):,} distinct results scored by the engine's explained path in {scoring:.1f} s, "
+        scored = template.scored
+        print(f"    ({len(scored):,} distinct results scored by the engine's explained path in {template.seconds:.1f} s, "
               f"mean {sum(len(r) for r, *_ in scored.values()) / max(len(scored), 1):,.0f} bytes of JSON, "
               f"their ranking bases {sum(len(b) for *_, b in scored.values()) / max(len(scored), 1):,.0f})")
         scored.clear()

@@ -167,69 +167,52 @@ class BatchScores:
         return int(self.total.shape[0])
 
     def rows(self) -> list[dict[str, Any]]:
-        """Every applicant's row(index), in order: the columns turned into Python lists once, not
-        one numpy scalar at a time (what a recompute of a whole tenant writes)."""
-        points, capped = self.indicator_points.T.tolist(), self.indicator_capped.T.tolist()
-        tier_points, tier_capped = self.tier_points.T.tolist(), self.tier_capped.T.tolist()
-        veto_hits = self.veto_hits.T.tolist()  # (applicants, 0) when the chain has no veto
-        layout = []  # per tier: (its fixed fields, [(indicator id, category)], [(veto index, indicator id)])
-        position = veto_position = 0
-        for tier in self.chain.tiers:
-            indicators, vetoes = [], []
-            for indicator in tier.indicators:
-                if indicator.category == "veto":
-                    vetoes.append((veto_position, indicator.id))
-                    veto_position += 1
-                else:
-                    indicators.append((position, indicator.id, indicator.category))
-                    position += 1
-            layout.append((tier.manifest.id, tier.manifest.tier, number(tier.manifest.cap), indicators, vetoes))
-        tenant, as_of = self.chain.tenant, self.as_of.isoformat()
-        made = []
-        for index, (total, vetoed) in enumerate(zip(self.total.tolist(), self.vetoed.tolist())):
-            mine_points, mine_capped, hits = points[index], capped[index], veto_hits[index]
-            tiers, vetoes = [], []
-            for tier_index, (tier_id, tier_kind, cap, indicators, tier_vetoes) in enumerate(layout):
-                vetoes.extend({"tenant": tier_id, "indicator": veto} for at, veto in tier_vetoes if hits[at])
-                tiers.append({
-                    "tenant": tier_id, "tier": tier_kind, "cap": cap,
-                    "points": number(tier_points[index][tier_index]), "capped": bool(tier_capped[index][tier_index]),
-                    "indicators": [{"id": indicator, "category": category, "points": number(mine_points[at]),
-                                    "capped": bool(mine_capped[at])} for at, indicator, category in indicators],
-                })
-            made.append({"tenant": tenant, "as_of": as_of, "total": number(total), "vetoed": bool(vetoed),
-                         "vetoes": vetoes, "tiers": tiers})
-        return made
+        """Every applicant's row, in order: the columns turned into Python lists once, not one
+        numpy scalar at a time (what a recompute of a whole tenant writes)."""
+        columns = (self.total.tolist(), self.vetoed.tolist(), self.tier_points.T.tolist(),
+                   self.tier_capped.T.tolist(), self.indicator_points.T.tolist(),
+                   self.indicator_capped.T.tolist(), self.veto_hits.T.tolist())
+        return [self._assemble(*values) for values in zip(*columns)]
 
     def row(self, index: int) -> dict[str, Any]:
         """One applicant's numbers in the compact batch form (the result contract without reasons)."""
-        tiers, position, veto_position, vetoes = [], 0, 0, []
-        for tier_index, tier in enumerate(self.chain.tiers):
-            indicators = []
-            for indicator in tier.indicators:
-                if indicator.category == "veto":
-                    if self.veto_hits[veto_position, index]:
-                        vetoes.append({"tenant": tier.manifest.id, "indicator": indicator.id})
-                    veto_position += 1
-                else:
-                    indicators.append({
-                        "id": indicator.id, "category": indicator.category,
-                        "points": number(self.indicator_points[position, index]),
-                        "capped": bool(self.indicator_capped[position, index]),
-                    })
-                    position += 1
+        return self._assemble(
+            self.total[index].item(), self.vetoed[index].item(), self.tier_points[:, index].tolist(),
+            self.tier_capped[:, index].tolist(), self.indicator_points[:, index].tolist(),
+            self.indicator_capped[:, index].tolist(), self.veto_hits[:, index].tolist())
+
+    def _assemble(self, total: float, vetoed: bool, tier_points: list, tier_capped: list, points: list,
+                  capped: list, veto_hits: list) -> dict[str, Any]:
+        """One applicant's row from its values (Python lists, in the chain's layout order)."""
+        tiers, vetoes = [], []
+        for tier_index, (tier_id, tier_kind, cap, indicators, tier_vetoes) in enumerate(self.chain.layout):
+            vetoes.extend({"tenant": tier_id, "indicator": veto} for at, veto in tier_vetoes if veto_hits[at])
             tiers.append({
-                "tenant": tier.manifest.id, "tier": tier.manifest.tier,
-                "cap": number(tier.manifest.cap),
-                "points": number(self.tier_points[tier_index, index]),
-                "capped": bool(self.tier_capped[tier_index, index]),
-                "indicators": indicators,
+                "tenant": tier_id, "tier": tier_kind, "cap": cap,
+                "points": number(tier_points[tier_index]), "capped": bool(tier_capped[tier_index]),
+                "indicators": [{"id": indicator, "category": category, "points": number(points[at]),
+                                "capped": bool(capped[at])} for at, indicator, category in indicators],
             })
-        return {
-            "tenant": self.chain.tenant, "as_of": self.as_of.isoformat(),
-            "total": number(self.total[index]), "vetoed": bool(self.vetoed[index]),
-            "vetoes": vetoes, "tiers": tiers,
-        }
+        return {"tenant": self.chain.tenant, "as_of": self.as_of.isoformat(), "total": number(total),
+                "vetoed": bool(vetoed), "vetoes": vetoes, "tiers": tiers}
+
+
+def _batch_layout(tiers: list[CompiledTier]) -> tuple[tuple[Any, ...], ...]:
+    """Where each tier's numbers sit in the batch columns (BatchScores.row): per tier its id,
+    tier, cap, [(indicator row, id, category)] and [(veto row, id)]."""
+    layout, position, veto_position = [], 0, 0
+    for tier in tiers:
+        indicators, vetoes = [], []
+        for indicator in tier.indicators:
+            if indicator.category == "veto":
+                vetoes.append((veto_position, indicator.id))
+                veto_position += 1
+            else:
+                indicators.append((position, indicator.id, indicator.category))
+                position += 1
+        layout.append((tier.manifest.id, tier.manifest.tier, number(tier.manifest.cap), tuple(indicators),
+                       tuple(vetoes)))
+    return tuple(layout)
 
 
 class CompiledChain:
@@ -253,6 +236,8 @@ class CompiledChain:
         self._read_others, self._read_numbers = _getter(others), _getter(numeric)
         self._claim_order = others + numeric
         self._plans: dict[tuple[bool, ...], list[TierPlan]] = {}
+        self.layout = _batch_layout(self.tiers)
+
 
     def single(self, facts: Any, as_of: dt.date) -> ScoreResult:
         total, tiers, vetoes = 0.0, [], []

@@ -147,9 +147,6 @@ def key_reader(key: TieBreakKey, area: frozenset[str], snapshot: dt.date) -> Cal
         return residence
     if isinstance(derive, IndicatorPointsKey):
         wanted = tuple(sorted(set(derive.indicators)))
-        if len(wanted) == 1:
-            only = wanted[0]
-            return lambda basis: float(basis.indicator_points.get(only, 0.0))
 
         def indicators(basis: Basis) -> float:
             points = basis.indicator_points

@@ -57,9 +57,10 @@ async def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequenc
             f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})', rows)
 
 
-def as_date(value: dt.date | str | None) -> dt.date | None:
-    return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(value)
+def as_date(value: dt.date | str | None, _parse=dt.date.fromisoformat) -> dt.date | None:
+    """A date as either driver gives it (called for every date a round reads: kept lean)."""
+    return _parse(value) if value.__class__ is str else value
 
 
-def as_moment(value: dt.datetime | str | None) -> dt.datetime | None:
-    return value if value is None or isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+def as_moment(value: dt.datetime | str | None, _parse=dt.datetime.fromisoformat) -> dt.datetime | None:
+    return _parse(value) if value.__class__ is str else value

@@ -50,8 +50,8 @@ from tierpoints.features.applications.schemas import (
 from tierpoints.features.auth import Actor, authorize
 from tierpoints.packs.catalog import NoWorkflowNumber
 from tierpoints.packs.models import WorkflowNumber, simple_rules
-from tierpoints.runtime import Runtime
 from tierpoints.rounds.candidates import basis_of, residence_facts
+from tierpoints.runtime import Runtime
 from tierpoints.store import piccolo_conf
 from tierpoints.store.db import is_postgres
 from tierpoints.store.tables import Application, ApplicationItem, Determination, Objection, RankingBasis

@@ -60,9 +60,6 @@ class Person(NamedTuple):
     born_on: Any  # as the driver gives it: read with store/bulk.py as_date (only school places need it)
 
 
-_iso = dt.date.fromisoformat  # SQLite's dates arrive as ISO text (a million of them a round)
-
-
 @dataclass
 class Stored:
     """What a round of `service` on `snapshot` needs about a set of applicants."""
@@ -93,19 +90,16 @@ class Stored:
                 if permit.setdefault(applicant, permit_id) != permit_id:
                     permit[applicant] = permit_id
                     self.events[applicant].clear()
-                self.events[applicant].append({"day": _iso(day) if day.__class__ is str else day,
-                                               "at": None if day else as_moment(at),
+                self.events[applicant].append({"day": as_date(day), "at": None if day else as_moment(at),
                                                "action": action, "status": status, "ground": ground})
             for row in await fetch_tuples(  # the newest made by the snapshot date is in force then
                     "SELECT determination, applicant, tenant, as_of, vetoed, used_on, used_for, facts_revision, "
                     f"basis FROM ranking_basis WHERE applicant IN ({ids}) AND as_of <= '{self.snapshot.isoformat()}'"):
                 held = self.determination.get(row[1])
                 if held is None or row[0] > held["id"]:
-                    as_of, used_on = row[3], row[5]
                     self.determination[row[1]] = {
-                        "id": row[0], "tenant": row[2], "as_of": _iso(as_of) if as_of.__class__ is str else as_of,
-                        "vetoed": bool(row[4]), "used_on": as_date(used_on), "used_for": row[6],
-                        "facts_revision": row[7], "basis": row[8]}
+                        "id": row[0], "tenant": row[2], "as_of": as_date(row[3]), "vetoed": bool(row[4]),
+                        "used_on": as_date(row[5]), "used_for": row[6], "facts_revision": row[7], "basis": row[8]}
         await self._load_facts({a: d["facts_revision"] for a, d in self.determination.items()
                                 if a not in self.facts and not self._reuses(d)})
 
@@ -132,8 +126,7 @@ class Stored:
         if self._reuses(determination):
             basis = basis_decoder.decode(determination["basis"])
         else:
-            content = self.facts.get(applicant, "{}")  # validated when it was recorded
-            facts = runtime.engine.decode_stored(content.encode() if isinstance(content, str) else content)
+            facts = runtime.engine.decode_stored(self.facts.get(applicant, "{}").encode())  # validated when recorded
             basis = basis_of(runtime.engine.score(facts, at=self.service.tenant, as_of=determination["as_of"]), facts)
         return standing_of_basis(self.keys, applicant=applicant, basis=basis,
                                  permit_valid=status == validity.VALID), None
@@ -150,14 +143,10 @@ async def build(runtime: Runtime, service: Service, snapshot: dt.date,
     candidates: list[Candidate] = []
     refused: list[Refusal] = []
 
-    async def load(ids: list[int], parts_of: dict[int, list[int]] | None = None) -> tuple[list[int], Stored]:
-        stored = Stored(service, snapshot, keys, rescore)  # one chunk at a time in memory
-        await stored.load(ids + [g for c in ids for g in parts_of[c]] if parts_of else ids)
-        return ids, stored
-
     if service.ranks_by == "own_score":
-        def rank_own(loaded: tuple[list[int], Stored]) -> None:
-            part, stored = loaded
+        for part in _chunks(applicants):
+            stored = Stored(service, snapshot, keys, rescore)  # one chunk at a time in memory
+            await stored.load(part)
             for applicant in part:
                 own, why = stored.standing_of(runtime, applicant)
                 if own is None:
@@ -167,8 +156,6 @@ async def build(runtime: Runtime, service: Service, snapshot: dt.date,
                 _add(candidate(runtime.catalog, service, applicant=applicant, snapshot=snapshot, own=own,
                                masked_name=mask_name(person.name), masked_identity=person.identity_masked),
                      candidates, refused)
-        for part in _chunks(applicants):
-            rank_own(await load(part))
         return candidates, refused
     # higher_parent_score: the children of the area who have a parent or guardian recorded
     links: dict[int, list[int]] = defaultdict(list)
@@ -176,9 +163,9 @@ async def build(runtime: Runtime, service: Service, snapshot: dt.date,
         for child, guardian in await fetch_tuples(
                 f"SELECT child, guardian FROM guardianship WHERE child IN ({_ids(part)}) ORDER BY id"):
             links[child].append(guardian)
-
-    def rank_children(loaded: tuple[list[int], Stored]) -> None:
-        part, stored = loaded
+    for part in _chunks(sorted(links), CHUNK // 4):
+        stored = Stored(service, snapshot, keys, rescore)
+        await stored.load(part + [g for c in part for g in links[c]])
         for child in part:
             parents = []
             for guardian in links[child]:
@@ -191,8 +178,6 @@ async def build(runtime: Runtime, service: Service, snapshot: dt.date,
                            child_permit_valid=child_state == validity.VALID, born_on=as_date(person.born_on),
                            masked_name=mask_name(person.name), masked_identity=person.identity_masked),
                  candidates, refused)
-    for part in _chunks(sorted(links), CHUNK // 4):
-        rank_children(await load(part, links))
     return candidates, refused
 
 

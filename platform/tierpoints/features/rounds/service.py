@@ -9,7 +9,7 @@ transaction. Rankings are immutable: a RankingVersion is only ever added.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from collections import OrderedDict
 from typing import Any
 
 import msgspec
@@ -91,21 +91,39 @@ async def _versions(round_id: int, node: str | None = None) -> list[dict[str, An
     ).where(RankingVersion.round == round_id).order_by(RankingVersion.version).run(node=node)
 
 
-@lru_cache(maxsize=16)
-def _parsed(content_hash: str, document: str) -> Ranking:
-    """Versions never change: a parsed ranking is kept by its hash."""
-    return Ranking.from_document(document.encode(), expected_hash=content_hash)
+PARSED_KEPT = 4  # parsed versions kept per process (one of a million entries is ~100 MB parsed)
+_parsed: OrderedDict[str, Ranking] = OrderedDict()  # by content hash: versions never change
 
 
-async def stored_ranking(round_id: int, version: int | None = None, node: str | None = None) -> tuple[int, Ranking]:
-    query = RankingVersion.select(RankingVersion.version, RankingVersion.content_hash, RankingVersion.document).where(
-        RankingVersion.round == round_id)
+async def version_row(round_id: int, version: int | None, node: str | None = None) -> dict[str, Any]:
+    """A version's short columns (id, version, content_hash, entries), not its document; the
+    newest when `version` is None."""
+    query = RankingVersion.select(
+        RankingVersion.id, RankingVersion.version, RankingVersion.content_hash, RankingVersion.entries,
+    ).where(RankingVersion.round == round_id)
     if version is not None:
         query = query.where(RankingVersion.version == version)
     row = await query.order_by(RankingVersion.version, ascending=False).first().run(node=node)
     if row is None:
         raise RoundNotFound(f"round {round_id} has no ranking version {version}")
-    return row["version"], _parsed(row["content_hash"], row["document"])
+    return row
+
+
+async def stored_ranking(round_id: int, version: int | None = None, node: str | None = None) -> tuple[int, Ranking]:
+    """A version parsed from its snapshot document (checked against its hash); the document is
+    read only when this process has not parsed that hash yet."""
+    row = await version_row(round_id, version, node)
+    ranking = _parsed.get(row["content_hash"])
+    if ranking is None:
+        stored = await RankingVersion.select(RankingVersion.document).where(
+            RankingVersion.id == row["id"]).first().run(node=node)
+        ranking = Ranking.from_document(stored["document"].encode(), expected_hash=row["content_hash"])
+        _parsed[row["content_hash"]] = ranking
+        while len(_parsed) > PARSED_KEPT:
+            _parsed.popitem(last=False)
+    else:
+        _parsed.move_to_end(row["content_hash"])
+    return row["version"], ranking
 
 
 def _may_read(runtime: Runtime, actor: Actor, row: dict[str, Any]) -> None:
@@ -171,18 +189,6 @@ async def ranking_page(runtime: Runtime, actor: Actor, round_id: int, version: i
                        total_entries=stored["entries"], offset=offset if acceptance_number is None else 0,
                        entries=entries)
 
-
-async def version_row(round_id: int, version: int | None, node: str | None) -> dict[str, Any]:
-    """A version's short columns, not its document."""
-    query = RankingVersion.select(
-        RankingVersion.id, RankingVersion.version, RankingVersion.content_hash, RankingVersion.entries,
-    ).where(RankingVersion.round == round_id)
-    if version is not None:
-        query = query.where(RankingVersion.version == version)
-    row = await query.order_by(RankingVersion.version, ascending=False).first().run(node=node)
-    if row is None:
-        raise RoundNotFound(f"round {round_id} has no ranking version {version}")
-    return row
 
 
 async def document(runtime: Runtime, actor: Actor, round_id: int, version: int | None) -> tuple[str, bytes]:
