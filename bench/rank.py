@@ -140,6 +140,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None,
                         help="with --stored: postgresql://user:password@host/NEW_DB, created and dropped "
                              "(default: a temporary SQLite file)")
+    parser.add_argument("--keep", action="store_true",
+                        help="with --stored: keep the database afterwards (prints where it is)")
     args = parser.parse_args()
     if args.stored is not None:
         return stored(args, parser)
@@ -205,7 +207,7 @@ ELSEWHERE = [("zhejiang", "ningbo"), ("zhejiang", "wenzhou"), ("anhui", "hefei")
 BATCH = 20_000  # applicants generated and inserted at a time
 COLUMNS = {
     "applicant": ("id", "name", "identity_lookup", "identity_masked", "born_on", "account", "created_at"),
-    "residence_permit": ("id", "applicant", "number", "tenant", "status", "issued_on", "updated_at"),
+    "residence_permit": ("id", "applicant", "number", "tenant", "status", "issued_on", "updated_at", "changed_on"),
     "permit_event": ("id", "permit", "at", "day", "action", "from_tenant", "to_tenant", "status", "reason",
                      "ground", "actor"),
     "applicant_facts": ("id", "applicant", "revision", "content", "tenant", "recorded_by", "recorded_at"),
@@ -340,7 +342,7 @@ class Population:
             elif u[12] < 0.013:
                 events.append((suspended + 1, "terminated", home, home, "terminated", "permanent_resident"))
         rows["residence_permit"].append((applicant, applicant, f"ZJ-{applicant:09d}", home, events[-1][4],
-                                         day(issued), moment(events[-1][0])))
+                                         day(issued), moment(events[-1][0]), day(events[-1][0])))
         for when, action, from_tenant, to_tenant, status, ground in events:
             rows["permit_event"].append((self.next_id("permit_event"), applicant, moment(when), day(when), action,
                                          from_tenant, to_tenant, status, "", ground, "bench"))
@@ -527,9 +529,12 @@ def stored(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
             created = name
         asyncio.run(run_stored(args, url, workdir))
     finally:
-        if created is not None:
-            asyncio.run(drop_database(url, created))
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep:
+            print(f"kept: {url}")
+        else:
+            if created is not None:
+                asyncio.run(drop_database(url, created))
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 async def create_database(url: str, name: str) -> None:

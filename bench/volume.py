@@ -81,7 +81,7 @@ DEFAULT_URL = "postgresql://postgres:postgres@127.0.0.1/tierpoints_bench_volume"
 
 COLUMNS = {
     "applicant": ("id", "name", "identity_lookup", "identity_masked", "created_at"),
-    "residence_permit": ("id", "applicant", "number", "tenant", "status", "issued_on", "updated_at"),
+    "residence_permit": ("id", "applicant", "number", "tenant", "status", "issued_on", "updated_at", "changed_on"),
     "permit_event": ("id", "permit", "at", "day", "action", "from_tenant", "to_tenant", "status", "reason",
                      "ground", "actor"),
     "applicant_facts": ("id", "applicant", "revision", "content", "tenant", "recorded_by", "recorded_at"),
@@ -241,7 +241,8 @@ def applicant_batches(count: int, documents: list[str]) -> Iterator[dict[str, li
         yield {
             "applicant": [(i, name_of(i), f"bench{i:012d}", f"330***********{i * 7919 % 10_000:04d}", stamp)
                           for i in ids],
-            "residence_permit": [(i, i, f"ZJ-{i:09d}", TENANTS[i % 3], "valid", ISSUED, stamp) for i in ids],
+            "residence_permit": [(i, i, f"ZJ-{i:09d}", TENANTS[i % 3], "valid", ISSUED, stamp, ISSUED)
+                                  for i in ids],
             "permit_event": [(i, i, stamp, ISSUED, "issued", None, TENANTS[i % 3], "valid", "", None, "bench")
                              for i in ids],
             "applicant_facts": [(i, i, 1, documents[(i - 1) % GENERATE], TENANTS[i % 3], "bench", recorded)

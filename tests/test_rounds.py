@@ -281,3 +281,102 @@ async def test_each_determination_keeps_its_ranking_basis_and_older_ones_get_it_
     for step in (await migration.forwards()).raw:
         await step()
     assert await RankingBasis.select(*columns).order_by(RankingBasis.determination).run() == written
+
+
+def stored_population():
+    """bench/rank.py's generator of stored applicants: every kind of history a round meets."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "rank.py"
+    spec = importlib.util.spec_from_file_location("bench_rank", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_the_plain_lane_ranks_everyone_as_the_exact_lane_would(platform):
+    """Issue #5 (scale): a round reads plain people (permit valid and unchanged since before the
+    snapshot, points determined by the service's tenant, not vetoed, not used — §18, §21) in one
+    row each; everyone else goes through the exact lane. For a generated population with every
+    kind of history (moves, suspensions, restorations, terminations, adjustments before and after
+    the snapshot, used points, vetoes, points determined in another city), on three snapshots and
+    two cities, the two lanes together give what the exact lane alone gives for everyone."""
+    from tierpoints.features.rounds import population
+    from tierpoints.rounds.candidates import key_readers
+    from tierpoints.store.bulk import insert_rows
+    from tierpoints.store.db import is_postgres
+    from tierpoints.store.piccolo_conf import DB
+    from tierpoints.store.transactions import write_transaction
+
+    bench = stored_population()
+    rows = bench.Population(platform.runtime.engine, seed=11).batch(1, 3_000)
+    async with write_transaction():
+        for table, columns in bench.COLUMNS.items():
+            await insert_rows(table, columns, rows[table])
+    if is_postgres(DB):  # explicit ids: the serials go on after them
+        for table in bench.COLUMNS:
+            await DB.run_ddl(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+
+    runtime, plain_total = platform.runtime, 0
+    for tenant in ("hangzhou", "ningbo"):
+        service = runtime.catalog.service(tenant, "settlement")
+        for snapshot in (bench.SNAPSHOT, dt.date(2026, 6, 15), dt.date(2025, 12, 20)):
+            keys = key_readers(runtime.catalog, service, snapshot)
+            everyone = await population.area_applicants(runtime, service)
+            expected = await population.exact_lane(runtime, service, snapshot, keys, everyone)
+            plain, others = await population.plain_lane(runtime, service, snapshot, keys)
+            candidates, refused = await population.build(runtime, service, snapshot)
+            by_applicant = lambda c: c.applicant  # noqa: E731
+            assert sorted(candidates, key=by_applicant) == sorted(expected[0], key=by_applicant), (tenant, snapshot)
+            assert refused == expected[1], (tenant, snapshot)
+            assert sorted([c.applicant for c in plain] + others) == everyone
+            plain_total += len(plain)
+            if snapshot == bench.SNAPSHOT:  # most people are plain; each kind of exception is not
+                assert len(plain) > 0.8 * len(everyone) and len(refused) > 0, (tenant, len(plain), len(everyone))
+                reasons = " ".join(r.reasons[0] for r in refused)
+                if tenant == "hangzhou":
+                    for kind in ("not valid", "used on", "veto", "void for good"):
+                        assert kind in reasons, kind
+                    moved_in = [c for c in candidates if c.applicant in set(others)]
+                    assert moved_in, "people determined elsewhere are ranked through the exact lane"
+    assert plain_total > 0
+
+
+async def test_a_permit_keeps_the_day_it_last_changed_and_older_ones_get_it_by_migration(platform, monkeypatch):
+    """residence_permit.changed_on (what lets a round skip the events of unchanged permits) is the
+    latest day of the permit's events, kept by the registry and every permit action; the migration
+    that added it fills it for older permits, and leaves it empty where an event has no day."""
+    import importlib
+
+    from tierpoints.store.tables import PermitEvent, ResidencePermit
+
+    pin(monkeypatch, "2026-03-02")
+    office = await platform.account("mo_hz", "migrant_office_district", "hangzhou")
+    first, _ = await applicant(platform, office, "hangzhou", 51)
+    second, _ = await applicant(platform, office, "hangzhou", 52)
+    permit = f"/api/v1/applicants/{first}/permit"
+    pin(monkeypatch, "2026-04-01")
+    assert (await platform.client.post(f"{permit}/suspend", headers=office, json={"reason": "left"})).status_code == 200
+    pin(monkeypatch, "2026-05-06")
+    assert (await platform.client.post(f"{permit}/restore", headers=office, json={})).status_code == 200
+
+    async def changed() -> dict[int, dt.date | None]:
+        rows = await ResidencePermit.select(ResidencePermit.applicant, ResidencePermit.changed_on).run()
+        return {row["applicant"]: row["changed_on"] for row in rows}
+
+    async def latest_event_day(applicant_id: int) -> dt.date:
+        rows = await PermitEvent.select(PermitEvent.day).where(PermitEvent.permit.applicant == applicant_id).run()
+        return max(row["day"] for row in rows)
+
+    kept = await changed()
+    assert kept[first] == dt.date(2026, 5, 6) == await latest_event_day(first)
+    assert kept[second] == await latest_event_day(second)  # issued: the issue date
+
+    await ResidencePermit.update({ResidencePermit.changed_on: None}, force=True).run()
+    await PermitEvent.update({PermitEvent.day: None}).where(
+        (PermitEvent.permit.applicant == second)).run()  # an event kept from before `day`
+    migration = importlib.import_module("tierpoints.store.migrations.tierpoints_2026_12_06t05_31_00_000000")
+    for step in (await migration.forwards()).raw:
+        await step()
+    assert await changed() == {first: dt.date(2026, 5, 6), second: None}

@@ -10,7 +10,8 @@ PostgreSQL and in an open SQLite transaction, ISO text otherwise; `as_date` read
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack
 from typing import Any
 
 import aiosqlite
@@ -40,6 +41,42 @@ async def fetch_tuples(sql: str) -> Sequence[Sequence[Any]]:
         return await cursor.fetchall()
     async with aiosqlite.connect(engine.path) as connection:
         return await connection.execute_fetchall(sql)
+
+
+async def stream_tuples(sql: str, batch: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
+    """The rows of `sql` a batch at a time, so a caller going through a province's rows holds
+    one batch (PostgreSQL: a server-side cursor, in a read-only transaction when none is open)."""
+    engine = piccolo_conf.DB
+    transaction = engine.current_transaction.get()
+    if is_postgres(engine):
+        if transaction is not None:
+            async for rows in _postgres_batches(transaction.connection, sql, batch):
+                yield rows
+            return
+        async with AsyncExitStack() as stack:
+            if engine.pool is not None:
+                connection = await stack.enter_async_context(engine.pool.acquire())
+            else:
+                connection = await engine.get_new_connection()
+                stack.push_async_callback(connection.close)
+            async with connection.transaction(readonly=True):
+                async for rows in _postgres_batches(connection, sql, batch):
+                    yield rows
+        return
+    async with AsyncExitStack() as stack:
+        connection = transaction.connection if transaction is not None else \
+            await stack.enter_async_context(aiosqlite.connect(engine.path))
+        cursor = await connection.execute(sql)
+        cursor.row_factory = None  # a transaction's connection makes dicts
+        while rows := await cursor.fetchmany(batch):
+            yield rows
+        await cursor.close()
+
+
+async def _postgres_batches(connection, sql: str, batch: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
+    cursor = await connection.cursor(sql)
+    while rows := await cursor.fetch(batch):
+        yield rows
 
 
 async def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -97,6 +97,10 @@ class ResidencePermit(Table, tablename="residence_permit"):
     status = Varchar(length=16)  # valid | suspended | terminated
     issued_on = Date()
     updated_at = Timestamptz()
+    # the latest day any of its events took effect (PermitEvent.day): on a later date its state
+    # is `status`, so a round reads the events only of permits changed after its snapshot;
+    # NULL: an event without a day (kept from before `day`), read the events
+    changed_on = Date(null=True, default=None)
 
 
 class PermitEvent(Table, tablename="permit_event"):

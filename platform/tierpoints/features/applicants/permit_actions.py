@@ -113,12 +113,14 @@ async def change_status(runtime: Runtime, actor: Actor, applicant_id: int, actio
 
 async def _change(permit: dict, actor: str, action: str, status: str, reason: str,
                   from_tenant: str | None = None, to_tenant: str | None = None, ground: str | None = None) -> None:
-    now = dt.datetime.now(dt.UTC)
+    now, today = dt.datetime.now(dt.UTC), clock.today()
     tenant = to_tenant or permit["tenant"]
+    changed_on = permit.get("changed_on")  # None stays None: an event without a day is kept
     await ResidencePermit.update({ResidencePermit.status: status, ResidencePermit.tenant: tenant,
-                                  ResidencePermit.updated_at: now}).where(
+                                  ResidencePermit.updated_at: now,
+                                  ResidencePermit.changed_on: changed_on and max(changed_on, today)}).where(
         ResidencePermit.id == permit["id"]).run()
-    await PermitEvent(permit=permit["id"], at=now, day=clock.today(), action=action, status=status,
+    await PermitEvent(permit=permit["id"], at=now, day=today, action=action, status=status,
                       from_tenant=from_tenant or permit["tenant"], to_tenant=tenant,
                       reason=reason, ground=ground, actor=actor).save().run()
 

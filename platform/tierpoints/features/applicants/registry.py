@@ -54,7 +54,8 @@ async def register(runtime: Runtime, actor: str, tenant: str, data: NewApplicant
                               born_on=identity.birth_date(number), account=account_id, created_at=now)
         await applicant.save().run()
         permit = ResidencePermit(applicant=applicant.id, number=permit_number, tenant=tenant,
-                                 status=VALID, issued_on=data.issued_on, updated_at=now)
+                                 status=VALID, issued_on=data.issued_on, updated_at=now,
+                                 changed_on=data.issued_on)
         await permit.save().run()
         await PermitEvent(permit=permit.id, at=now, day=data.issued_on, action="issued", from_tenant=None, to_tenant=tenant,
                           status=VALID, reason="", actor=actor).save().run()

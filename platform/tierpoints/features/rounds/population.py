@@ -9,8 +9,14 @@ they change): a determination that tenant made is read as its ranking basis, sto
 periods; a few hundred bytes); one made elsewhere (before a move) has its facts revision
 scored through the service tenant's chain.
 
-Read a chunk of applicants at a time, only the columns needed: the basis rows made by the
-snapshot date, the facts only of the revisions scored again.
+Two lanes, one answer. Most people of a round are plain: their permit valid and unchanged
+since before the snapshot date (residence_permit.changed_on), their points determined by the
+service's tenant, not vetoed, not used, at least the minimum. One query reads their name and
+ranking basis (one row each, streamed); their candidates are made straight from it. Everyone
+else — suspended, moved, terminated or changed after the snapshot, determined elsewhere, vetoed,
+used, below the minimum, no points — goes through the exact lane: the permit's events, the
+determination's row, validity.assess, a reason for every refusal. Each lane gives what the other
+would (tests/test_rounds.py checks the plain lane against the exact one for everyone).
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import msgspec
+
 from tierpoints.features.points import validity
 from tierpoints.packs.models import Service
 from tierpoints.rounds.candidates import (
     Refusal,
+    Basis,
     basis_decoder,
     basis_of,
     candidate,
@@ -33,10 +42,11 @@ from tierpoints.rounds.candidates import (
 )
 from tierpoints.rounds.ranking import Candidate
 from tierpoints.runtime import Runtime
-from tierpoints.store.bulk import as_date, as_moment, fetch_tuples
+from tierpoints.store.bulk import as_date, as_moment, fetch_tuples, stream_tuples
 
 CHUNK = 10_000  # applicants a query asks about (IN lists stay well under both engines' limits)
 COUNTS = (validity.VALID, validity.SUSPENDED_POINTS)
+bases_decoder = msgspec.json.Decoder(list[Basis])
 
 
 def mask_name(name: str) -> str:
@@ -132,32 +142,96 @@ class Stored:
                                  permit_valid=status == validity.VALID), None
 
 
+def _area(runtime: Runtime, service: Service) -> str:
+    """The tenants of the service's area, as SQL."""
+    tenants = sorted(runtime.catalog.tree.area(service.tenant) & set(runtime.catalog.tenants))
+    return ",".join(f"'{t}'" for t in tenants) or "NULL"
+
+
+def _plain_lane_sql(area: str, service: Service, snapshot: dt.date) -> str:
+    """Each holder of a permit in `area` (their newest permit): name, the ranking basis in force on
+    the snapshot date, and whether they are plain (module doc). The ids and dates are the platform's
+    own (pack ids, an ISO date), written into the SQL as store/bulk.py does."""
+    day = snapshot.isoformat()
+    return (
+        "SELECT p.applicant, a.name, a.identity_masked, b.basis, "
+        f"p.status = 'valid' AND p.changed_on <= '{day}' AND b.tenant = '{service.tenant}' "
+        f"AND b.vetoed = false AND (b.used_on IS NULL OR b.used_on > '{day}') "
+        "FROM residence_permit p JOIN applicant a ON a.id = p.applicant "
+        f"LEFT JOIN ranking_basis b ON b.applicant = p.applicant AND b.as_of <= '{day}' "
+        "AND NOT EXISTS (SELECT 1 FROM ranking_basis n WHERE n.applicant = p.applicant "
+        f"AND n.as_of <= '{day}' AND n.determination > b.determination) "
+        f"WHERE p.tenant IN ({area}) "
+        "AND NOT EXISTS (SELECT 1 FROM residence_permit q WHERE q.applicant = p.applicant AND q.id > p.id)"
+    )
+
+
+async def plain_lane(runtime: Runtime, service: Service, snapshot: dt.date,
+                     keys: tuple) -> tuple[list[Candidate], list[int]]:
+    """The candidates of the plain people of an own-score round (module doc), and the ids of
+    everyone else in its area, for the exact lane."""
+    candidates: list[Candidate] = []
+    others: list[int] = []
+    minimum = service.eligibility.min_points
+    sql = _plain_lane_sql(_area(runtime, service), service, snapshot)
+    async for rows in stream_tuples(sql, CHUNK):
+        plain = []
+        for row in rows:
+            (plain if row[4] else others).append(row if row[4] else row[0])
+        bases = bases_decoder.decode("[" + ",".join([row[3] for row in plain]) + "]")  # one call a batch
+        for (applicant, name, identity_masked, _, _), basis in zip(plain, bases):
+            if basis.total < minimum:
+                others.append(applicant)  # refused: the exact lane gives the reason
+                continue
+            candidates.append(Candidate(applicant, basis.total, tuple([read(basis) for read in keys]),
+                                        basis.tiers, mask_name(name), identity_masked))
+    return candidates, others
+
+
+async def exact_lane(runtime: Runtime, service: Service, snapshot: dt.date, keys: tuple, applicants: list[int],
+                     rescore: bool = False) -> tuple[list[Candidate], list[Refusal]]:
+    """The candidates and refusals among `applicants` of an own-score round, read and judged one
+    by one (permit events, determination row, validity.assess)."""
+    candidates: list[Candidate] = []
+    refused: list[Refusal] = []
+    for part in _chunks(sorted(applicants)):
+        stored = Stored(service, snapshot, keys, rescore)  # one chunk at a time in memory
+        await stored.load(part)
+        for applicant in part:
+            own, why = stored.standing_of(runtime, applicant)
+            if own is None:
+                refused.append(Refusal(applicant=applicant, reasons=[why]))
+                continue
+            person = stored.people[applicant]
+            _add(candidate(runtime.catalog, service, applicant=applicant, snapshot=snapshot, own=own,
+                           masked_name=mask_name(person.name), masked_identity=person.identity_masked),
+                 candidates, refused)
+    return candidates, refused
+
+
+async def area_applicants(runtime: Runtime, service: Service) -> list[int]:
+    """Everyone whose newest permit is in the service's area, ascending."""
+    return sorted(row[0] for row in await fetch_tuples(
+        f"SELECT p.applicant FROM residence_permit p WHERE p.tenant IN ({_area(runtime, service)}) "
+        "AND NOT EXISTS (SELECT 1 FROM residence_permit q WHERE q.applicant = p.applicant AND q.id > p.id)"))
+
+
 async def build(runtime: Runtime, service: Service, snapshot: dt.date,
                 rescore: bool = False) -> tuple[list[Candidate], list[Refusal]]:
     """The candidates of a round of `service` on `snapshot`, and every applicant not ranked with why;
     `rescore`: score the determined facts under `runtime.engine` even where a result is stored."""
-    area = ",".join(f"'{t}'" for t in sorted(runtime.catalog.tree.area(service.tenant)) if t in runtime.catalog.tenants)
-    applicants = sorted({row[0] for row in await fetch_tuples(
-        f"SELECT applicant FROM residence_permit WHERE tenant IN ({area or 'NULL'})")})
     keys = key_readers(runtime.catalog, service, snapshot)
+    if service.ranks_by == "own_score":
+        if rescore:  # a draft policy's view (impact): nobody's stored basis holds
+            return await exact_lane(runtime, service, snapshot, keys, await area_applicants(runtime, service), True)
+        candidates, others = await plain_lane(runtime, service, snapshot, keys)
+        more, refused = await exact_lane(runtime, service, snapshot, keys, others)
+        return candidates + more, refused
+
+    # higher_parent_score: the children of the area who have a parent or guardian recorded
+    applicants = await area_applicants(runtime, service)
     candidates: list[Candidate] = []
     refused: list[Refusal] = []
-
-    if service.ranks_by == "own_score":
-        for part in _chunks(applicants):
-            stored = Stored(service, snapshot, keys, rescore)  # one chunk at a time in memory
-            await stored.load(part)
-            for applicant in part:
-                own, why = stored.standing_of(runtime, applicant)
-                if own is None:
-                    refused.append(Refusal(applicant=applicant, reasons=[why]))
-                    continue
-                person = stored.people[applicant]
-                _add(candidate(runtime.catalog, service, applicant=applicant, snapshot=snapshot, own=own,
-                               masked_name=mask_name(person.name), masked_identity=person.identity_masked),
-                     candidates, refused)
-        return candidates, refused
-    # higher_parent_score: the children of the area who have a parent or guardian recorded
     links: dict[int, list[int]] = defaultdict(list)
     for part in _chunks(applicants):
         for child, guardian in await fetch_tuples(
