@@ -90,7 +90,8 @@ COLUMNS = {
                     "lookup_from", "lookup_rule", "updated_at"),
     "determination": ("id", "application", "tenant", "as_of", "total", "vetoed", "result", "facts_revision",
                       "occasion", "determined_by", "determined_at"),
-    "ranking_basis": ("id", "determination", "applicant", "tenant", "as_of", "vetoed", "facts_revision", "basis"),
+    "ranking_basis": ("id", "determination", "applicant", "tenant", "as_of", "vetoed", "facts_revision", "basis",
+                      "key_layout", "key_vector"),
     "recognised_score": ("id", "applicant", "tenant", "as_of", "total", "vetoed", "result", "policy",
                          "computed_at"),
 }
@@ -256,23 +257,26 @@ class Determined:
 
     def __init__(self, engine, documents: list[str]):
         self.engine, self.documents = engine, documents
-        self.scored: dict[int, tuple[str, float, bool, str]] = {}
+        self.scored: dict[int, tuple[str, float, bool, str, str, bytes | None]] = {}
+        self.layout = None
         self.seconds = 0.0  # spent in the engine
 
-    def __call__(self, person: int) -> tuple[str, float, bool, str]:
-        from tierpoints.rounds.candidates import basis_of, residence_facts
+    def __call__(self, person: int) -> tuple[str, float, bool, str, str, bytes | None]:
+        from tierpoints.rounds.candidates import basis_of, key_layout, key_vector, residence_facts
 
         if person not in self.scored:
             started = time.perf_counter()
+            self.layout = self.layout or key_layout(self.engine.catalog, CITY)
             result = self.engine.score(self.documents[person].encode(), at=CITY, as_of=AS_OF)
             basis = basis_of(result, residence_facts.decode(self.documents[person]))
             self.scored[person] = (msgspec.json.encode(result).decode(), float(result.total), result.vetoed,
-                                   msgspec.json.encode(basis).decode())
+                                   msgspec.json.encode(basis).decode(), self.layout.name,
+                                   key_vector(self.layout, basis, AS_OF))
             self.seconds += time.perf_counter() - started
         return self.scored[person]
 
 
-def determination_batches(applicants: list[int], templates: Callable[[int], tuple[str, float, bool, str]],
+def determination_batches(applicants: list[int], templates: Callable[[int], tuple],
                           ) -> Iterator[dict[str, list[tuple]]]:
     """An application accepted 20 days before AS_OF and its determination on AS_OF (with its
     ranking basis, as `determine` writes them), for each."""
@@ -283,13 +287,13 @@ def determination_batches(applicants: list[int], templates: Callable[[int], tupl
         part = applicants[start:start + RESULT_BATCH]
         applications, determinations, bases = [], [], []
         for number, applicant in enumerate(part, start + 1):
-            result, total, vetoed, basis = templates((applicant - 1) % GENERATE)
+            result, total, vetoed, basis, layout, vector = templates((applicant - 1) % GENERATE)
             applications.append((number, applicant, CITY, "determined", "application", f"B{number:010d}", None, "",
                                  "online", "bench", '{"offences": []}', accepted, accepted_at, on, "bench",
                                  determined_at))
             determinations.append((number, number, CITY, on, total, vetoed, result, 1, "determination", "bench",
                                    determined_at))
-            bases.append((number, number, applicant, CITY, on, vetoed, 1, basis))
+            bases.append((number, number, applicant, CITY, on, vetoed, 1, basis, layout, vector))
         yield {"application": applications, "determination": determinations, "ranking_basis": bases}
 
 

@@ -15,6 +15,7 @@ import pytest
 
 import factories
 from test_broken_packs import problems_of, relative
+from tierpoints.engine.periods import OPEN_END
 from tierpoints.packs.catalog import UnknownService
 from tierpoints.rounds import rank
 from tierpoints.rounds.candidates import (
@@ -183,7 +184,7 @@ def test_registered_residence_counts_merged_periods_inside_the_area(catalog, eng
     ]})
     service = catalog.service("hangzhou", "settlement")
     key = catalog.tie_breaks(service)[0]
-    area = key_area(catalog, service, key)
+    area = key_area(catalog, service.tenant, key)
     score = engine.score(facts, "hangzhou", SNAPSHOT)
     assert key_value(key, basis_of(score, facts), SNAPSHOT, area) == (366 + 29) // 30 == 13
 
@@ -207,6 +208,45 @@ def test_the_stored_basis_ranks_as_the_explained_result_and_facts(catalog, engin
                         == standing(catalog, service, applicant=1, facts=facts, score=score, snapshot=snapshot,
                                     permit_valid=True)
                 assert len(msgspec.json.encode(stored)) < len(msgspec.json.encode(score)) / 10
+
+
+def test_the_key_vector_gives_every_service_the_keys_of_the_basis(catalog, engine):
+    """Issue #5 (scale): a determination also keeps its tenant's tie-break values as numbers (the
+    day, total, tiers, each key's value that day and its growth a day after). For every service of
+    every tenant, over generated facts determined on one day and ranked on that day and later ones,
+    the numbers give exactly what the key readers give off the Basis (residence in days or full
+    months, §11.5); periods in the area that start or end after that day give no vector (the
+    Basis is read), and a layout names what the vector holds (another pack's keys → another name)."""
+    import numpy as np
+
+    from tierpoints.rounds.candidates import key_layout, key_vector, vector_keys
+
+    factories.seed(6)
+    checked = without = 0
+    for tenant in ("hangzhou", "xiangshan", "ningbo"):
+        layout = key_layout(catalog, tenant)
+        for raw in factories.ApplicantFactory.facts_batch(60):
+            facts = engine.validate(raw)
+            basis = basis_of(engine.score(facts, tenant, SNAPSHOT), residence_facts.decode(msgspec.json.encode(raw)))
+            vector = key_vector(layout, basis, SNAPSHOT)
+            if vector is None:
+                without += 1
+                assert any(start > SNAPSHOT.toordinal() or SNAPSHOT.toordinal() < end != OPEN_END
+                           for _, start, end in basis.residence)
+                continue
+            numbers = np.frombuffer(vector, "<f8").reshape(1, layout.width)
+            assert numbers[0, 1] == basis.total and tuple(numbers[0, 2:2 + layout.tiers]) == basis.tiers
+            for service in catalog.services_of(tenant).values():
+                for later in (0, 1, 29, 30, 400, 3653):
+                    snapshot = SNAPSHOT + dt.timedelta(days=later)
+                    expected = tuple(read(basis) for read in key_readers(catalog, service, snapshot))
+                    got = vector_keys(layout, catalog.tie_breaks(service), numbers, snapshot)
+                    assert tuple(got[0].tolist()) == expected, (tenant, service.id, later)
+                    checked += 1
+    assert checked > 500 and without > 0  # both ways are exercised
+    ningbo = key_layout(catalog, "ningbo")
+    assert ningbo.name == key_layout(catalog, "ningbo").name != key_layout(catalog, "hangzhou").name
+    assert msgspec.structs.replace(ningbo, keys=ningbo.keys[1:]).name != ningbo.name
 
 
 def test_a_standing_is_the_score_the_service_tenant_sees_by_the_snapshot(catalog, engine):

@@ -9,6 +9,7 @@ allocation under a quota. This package is pure: no database, no clock; storage a
 from tierpoints.rounds.ranking import (
     Allocation,
     Candidate,
+    CandidateColumns,
     Move,
     RankedEntry,
     Ranking,
@@ -20,5 +21,5 @@ from tierpoints.rounds.ranking import (
     rank,
 )
 
-__all__ = ["Allocation", "Candidate", "Move", "RankedEntry", "Ranking", "RankingDiff", "RankingInputs",
+__all__ = ["Allocation", "Candidate", "CandidateColumns", "Move", "RankedEntry", "Ranking", "RankingDiff", "RankingInputs",
            "TieBreak", "allocate", "diff", "rank"]

@@ -27,10 +27,13 @@ vetoes, and the facts' residence periods): the keys of any service and snapshot 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import struct
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
+import numpy as np
 
 from tierpoints.engine.periods import OPEN_END, age_in_full_years, covered_days, full_months
 from tierpoints.engine.results import ScoreResult
@@ -94,6 +97,69 @@ def basis_of(score: ScoreResult, facts: Any) -> Basis:
     )
 
 
+class KeyLayout(msgspec.Struct, frozen=True):
+    """How a determination's key vector is laid out for its tenant's rounds (key_vector): the
+    tenant's tie-break keys (declared by it or above) with the area each residence key counts in,
+    and how many tiers. `name` is a digest of it: a vector written under another layout (a pack
+    changed its keys, the map its areas) is not read; its Basis is."""
+
+    tenant: str
+    tiers: int
+    keys: tuple[TieBreakKey, ...]
+    areas: tuple[tuple[str, ...], ...]  # per key: the residence area, sorted (empty for points keys)
+
+    @property
+    def width(self) -> int:
+        return 2 + self.tiers + 2 * len(self.keys)
+
+    @property
+    def name(self) -> str:
+        return hashlib.sha256(msgspec.json.encode(self)).hexdigest()[:16]
+
+
+def key_layout(catalog: PolicyCatalog, tenant: str) -> KeyLayout:
+    keys = tuple(catalog.tie_break_keys_for(tenant).values())
+    return KeyLayout(tenant=tenant, tiers=len(catalog.chain(tenant)), keys=keys,
+                     areas=tuple(tuple(sorted(key_area(catalog, tenant, key))) for key in keys))
+
+
+def key_vector(layout: KeyLayout, basis: Basis, as_of: dt.date) -> bytes | None:
+    """The numbers a round of the layout's tenant ranks a determination by, as float64s: the day
+    it was determined (ordinal), the total, each tier's points, then per tie-break key its value
+    on that day and how much it grows a day after (1 for residence still running in the area,
+    else 0). A round on a later snapshot reads every key without the Basis (population.py).
+    None when a key is not linear after that day (a period in the area starting or ending later):
+    such a determination is read through its Basis."""
+    day = as_of.toordinal()
+    numbers = [float(day), basis.total, *basis.tiers]
+    for key, area in zip(layout.keys, layout.areas):
+        derive = key.derive
+        if isinstance(derive, ResidenceKey):
+            periods = [(start, end) for tenant, start, end in basis.residence if tenant in area]
+            if any(start > day or (day < end != OPEN_END) for start, end in periods):
+                return None
+            numbers += [float(covered_days(periods, day)), float(any(end == OPEN_END for _, end in periods))]
+        else:
+            numbers += [key_reader(key, frozenset(area), as_of)(basis), 0.0]
+    return struct.pack(f"<{len(numbers)}d", *numbers)
+
+
+def vector_keys(layout: KeyLayout, service_keys: Sequence[TieBreakKey], vectors: np.ndarray,
+                snapshot: dt.date) -> np.ndarray:
+    """The service's tie-break values on `snapshot` from key vectors (rows of `vectors`), as
+    key_readers would read them off each Basis: (n, keys)."""
+    positions = {key.id: i for i, key in enumerate(layout.keys)}
+    first = 2 + layout.tiers
+    columns = []
+    for key in service_keys:
+        at = first + 2 * positions[key.id]
+        days = vectors[:, at] + vectors[:, at + 1] * (snapshot.toordinal() - vectors[:, 0])
+        if isinstance(key.derive, ResidenceKey) and key.derive.unit != "day":
+            days = full_months(days)
+        columns.append(days)
+    return np.column_stack(columns) if columns else np.empty((len(vectors), 0))
+
+
 class Standing(msgspec.Struct, frozen=True, kw_only=True):
     """One person's points as a service sees them on the snapshot date."""
 
@@ -123,14 +189,14 @@ def ranking_inputs(catalog: PolicyCatalog, service: Service, snapshot: dt.date) 
     )
 
 
-def key_area(catalog: PolicyCatalog, service: Service, key: TieBreakKey) -> frozenset[str]:
-    """The area a residence key counts in: the service's tenant's, or its city's."""
+def key_area(catalog: PolicyCatalog, tenant: str, key: TieBreakKey) -> frozenset[str]:
+    """The area a residence key of `tenant`'s services counts in: the tenant's, or its city's."""
     derive = key.derive
     if not isinstance(derive, ResidenceKey):
         return frozenset()
     if derive.within == "service_tenant":
-        return catalog.tree.area(service.tenant)
-    city = next(m.id for m in catalog.chain(service.tenant) if m.tier == "city")
+        return catalog.tree.area(tenant)
+    city = next(m.id for m in catalog.chain(tenant) if m.tier == "city")
     return catalog.tree.area(city)
 
 
@@ -165,7 +231,8 @@ def key_value(key: TieBreakKey, basis: Basis, snapshot: dt.date, area: frozenset
 
 def key_readers(catalog: PolicyCatalog, service: Service, snapshot: dt.date) -> tuple[Callable[[Basis], float], ...]:
     """The service's tie-break keys as readers of a Basis on `snapshot`, most significant first."""
-    return tuple(key_reader(key, key_area(catalog, service, key), snapshot) for key in catalog.tie_breaks(service))
+    return tuple(key_reader(key, key_area(catalog, service.tenant, key), snapshot)
+                 for key in catalog.tie_breaks(service))
 
 
 def standing(catalog: PolicyCatalog, service: Service, *, applicant: int, facts: Any, score: ScoreResult,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
 from typing import Literal
@@ -237,14 +238,63 @@ def _column(candidates: Sequence[Candidate], field: str, width: int, what: str) 
     return np.fromiter(chain.from_iterable(values), np.float64, n * width).reshape(n, width)
 
 
-def rank(candidates: Sequence[Candidate], inputs: RankingInputs) -> Ranking:
+@dataclass
+class CandidateColumns:
+    """Candidates as columns: what a round of a million builds and ranks without making a
+    Candidate for each (features/rounds/population.py); iterating gives the Candidates."""
+
+    applicant: np.ndarray  # int64
+    total: np.ndarray  # float64
+    keys: np.ndarray  # (n, tie-breaks)
+    tiers: np.ndarray  # (n, tiers)
+    masked_name: list[str]
+    masked_identity: list[str]
+    points_of: np.ndarray  # int64: whose points rank (the applicant's own id where they are their own)
+
+    @classmethod
+    def of(cls, candidates: Sequence[Candidate], keys: int, tiers: int) -> CandidateColumns:
+        """Candidates with `keys` tie-break values and `tiers` tier points each (checked)."""
+        if isinstance(candidates, CandidateColumns):
+            return candidates
+        n = len(candidates)
+        applicant = np.fromiter(map(attrgetter("applicant"), candidates), np.int64, n)
+        points = list(map(attrgetter("points_of"), candidates))
+        if None in points:
+            points = [a if p is None else p for a, p in zip(applicant.tolist(), points)]
+        return cls(applicant, np.fromiter(map(attrgetter("total"), candidates), np.float64, n),
+                   _column(candidates, "keys", keys, "tie-break keys"), _column(candidates, "tiers", tiers, "tiers"),
+                   list(map(attrgetter("masked_name"), candidates)),
+                   list(map(attrgetter("masked_identity"), candidates)), np.fromiter(points, np.int64, n))
+
+    @classmethod
+    def join(cls, parts: Sequence[CandidateColumns], keys: int, tiers: int) -> CandidateColumns:
+        if not parts:
+            return cls.of([], keys, tiers)
+        return cls(np.concatenate([p.applicant for p in parts]), np.concatenate([p.total for p in parts]),
+                   np.concatenate([p.keys for p in parts]), np.concatenate([p.tiers for p in parts]),
+                   list(chain.from_iterable(p.masked_name for p in parts)),
+                   list(chain.from_iterable(p.masked_identity for p in parts)),
+                   np.concatenate([p.points_of for p in parts]))
+
+    def __len__(self) -> int:
+        return len(self.applicant)
+
+    def __iter__(self) -> Iterator[Candidate]:
+        for a, t, k, tiers, name, identity, p in zip(
+                self.applicant.tolist(), self.total.tolist(), self.keys.tolist(), self.tiers.tolist(),
+                self.masked_name, self.masked_identity, self.points_of.tolist()):
+            yield Candidate(a, t, tuple(k), tuple(tiers), name, identity, None if p == a else p)
+
+
+def rank(candidates: Sequence[Candidate] | CandidateColumns, inputs: RankingInputs) -> Ranking:
     """Rank eligible candidates: total descending, then each tie-break in its direction;
     equal on all of them → the same rank. The result does not depend on the input order."""
-    n = len(candidates)
-    applicant = np.fromiter(map(attrgetter("applicant"), candidates), np.int64, n)
-    total = np.fromiter(map(attrgetter("total"), candidates), np.float64, n)
-    keys = _column(candidates, "keys", len(inputs.tie_breaks), "tie-break keys")
-    tiers = _column(candidates, "tiers", len(inputs.tiers), "tiers")
+    columns = CandidateColumns.of(candidates, len(inputs.tie_breaks), len(inputs.tiers))
+    n = len(columns)
+    applicant, total, keys, tiers = columns.applicant, columns.total, columns.keys, columns.tiers
+    if keys.shape != (n, len(inputs.tie_breaks)) or tiers.shape != (n, len(inputs.tiers)):
+        raise RankingError(f"columns of {keys.shape[1]} tie-break keys and {tiers.shape[1]} tiers, "
+                           f"the inputs name {len(inputs.tie_breaks)} and {len(inputs.tiers)}")
     if n and np.unique(applicant).size != n:
         seen, twice = set(), None
         for value in applicant.tolist():
@@ -256,18 +306,15 @@ def rank(candidates: Sequence[Candidate], inputs: RankingInputs) -> Ranking:
     if np.isnan(total).any() or np.isnan(keys).any():
         bad = np.flatnonzero(np.isnan(total) | np.isnan(keys).any(axis=1))[0]
         raise RankingError(f"applicant {applicant[bad]} has a total or tie-break value that is not a number")
-    points = list(map(attrgetter("points_of"), candidates))
-    if None in points:
-        points = [a if p is None else p for a, p in zip(applicant.tolist(), points)]
-    points_of = np.fromiter(points, np.int64, n)
+    points_of = columns.points_of
 
     # np.lexsort sorts by the last column first: most significant last. Ascending, so a key
     # where higher is preferred is negated.
-    columns = [listing_order_key(applicant)]
+    sort_by = [listing_order_key(applicant)]
     for j in range(len(inputs.tie_breaks) - 1, -1, -1):
-        columns.append(-keys[:, j] if inputs.tie_breaks[j].prefer == "higher" else keys[:, j])
-    columns.append(-total)
-    order = np.lexsort(columns)
+        sort_by.append(-keys[:, j] if inputs.tie_breaks[j].prefer == "higher" else keys[:, j])
+    sort_by.append(-total)
+    order = np.lexsort(sort_by)
 
     total, keys = total[order] + 0.0, keys[order] + 0.0  # + 0.0: no -0.0 in the document
     new_group = np.ones(n, dtype=bool)
@@ -277,8 +324,8 @@ def rank(candidates: Sequence[Candidate], inputs: RankingInputs) -> Ranking:
             same &= keys[1:, j] == keys[:-1, j]
         new_group[1:] = ~same
     ranks = np.maximum.accumulate(np.where(new_group, np.arange(1, n + 1), 0))
-    names = np.array(list(map(attrgetter("masked_name"), candidates)), dtype=object)[order].tolist()
-    identities = np.array(list(map(attrgetter("masked_identity"), candidates)), dtype=object)[order].tolist()
+    names = np.array(columns.masked_name, dtype=object)[order].tolist()
+    identities = np.array(columns.masked_identity, dtype=object)[order].tolist()
     return Ranking(inputs, ranks, applicant[order], total, keys, tiers[order] + 0.0, names, identities,
                    points_of[order])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     Boolean,
+    Bytea,
     Date,
     ForeignKey,
     Integer,
@@ -216,6 +217,10 @@ class RankingBasis(Table, tablename="ranking_basis"):
     used_on = Date(null=True, default=None)
     used_for = Varchar(length=200, null=True, default=None)
     basis = Text()  # Basis as compact JSON (an array)
+    # the same for its tenant's rounds as float64s (rounds/candidates.py key_vector), read when
+    # written under the layout in force; NULL when a key is not linear after as_of
+    key_layout = Varchar(length=16, null=True, default=None)
+    key_vector = Bytea(null=True, default=None)
 
 
 class Objection(Table, tablename="objection"):

@@ -50,7 +50,7 @@ from tierpoints.features.applications.schemas import (
 from tierpoints.features.auth import Actor, authorize
 from tierpoints.packs.catalog import NoWorkflowNumber
 from tierpoints.packs.models import WorkflowNumber, simple_rules
-from tierpoints.rounds.candidates import basis_of, residence_facts
+from tierpoints.rounds.candidates import basis_of, key_layout, key_vector, residence_facts
 from tierpoints.runtime import Runtime
 from tierpoints.store import piccolo_conf
 from tierpoints.store.db import is_postgres
@@ -455,10 +455,12 @@ async def record_determination(runtime: Runtime, username: str, application: dic
         occasion=occasion, determined_by=username, determined_at=dt.datetime.now(dt.UTC), superseded_by=None,
     )
     await determination.save().run()
+    basis = basis_of(result, residence_facts.decode(facts))
+    layout = key_layout(runtime.catalog, determination.tenant)
     await RankingBasis(
         determination=determination.id, applicant=application["applicant"], tenant=determination.tenant,
         as_of=today, vetoed=result.vetoed, facts_revision=determination.facts_revision,
-        basis=msgspec.json.encode(basis_of(result, residence_facts.decode(facts))).decode(),
+        basis=msgspec.json.encode(basis).decode(), key_layout=layout.name, key_vector=key_vector(layout, basis, today),
     ).save().run()
     earlier = await Determination.select(Determination.id).where(
         (Determination.application.applicant == application["applicant"])

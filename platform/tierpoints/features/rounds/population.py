@@ -28,19 +28,22 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import msgspec
+import numpy as np
 
 from tierpoints.features.points import validity
 from tierpoints.packs.models import Service
 from tierpoints.rounds.candidates import (
-    Refusal,
     Basis,
+    Refusal,
     basis_decoder,
     basis_of,
     candidate,
+    key_layout,
     key_readers,
     standing_of_basis,
+    vector_keys,
 )
-from tierpoints.rounds.ranking import Candidate
+from tierpoints.rounds.ranking import Candidate, CandidateColumns
 from tierpoints.runtime import Runtime
 from tierpoints.store.bulk import as_date, as_moment, fetch_tuples, stream_tuples
 
@@ -148,15 +151,18 @@ def _area(runtime: Runtime, service: Service) -> str:
     return ",".join(f"'{t}'" for t in tenants) or "NULL"
 
 
-def _plain_lane_sql(area: str, service: Service, snapshot: dt.date) -> str:
+def _plain_lane_sql(area: str, service: Service, snapshot: dt.date, layout: str) -> str:
     """Each holder of a permit in `area` (their newest permit): name, the ranking basis in force on
-    the snapshot date, and whether they are plain (module doc). The ids and dates are the platform's
-    own (pack ids, an ISO date), written into the SQL as store/bulk.py does."""
+    the snapshot date, whether they are plain (module doc), and the key vector where it was written
+    under `layout`. The ids and dates are the platform's own (pack ids, an ISO date, a hex digest),
+    written into the SQL as store/bulk.py does."""
     day = snapshot.isoformat()
     return (
-        "SELECT p.applicant, a.name, a.identity_masked, b.basis, "
+        "SELECT p.applicant, a.name, a.identity_masked, "
+        f"CASE WHEN b.key_layout = '{layout}' AND b.key_vector IS NOT NULL THEN NULL ELSE b.basis END, "
         f"p.status = 'valid' AND p.changed_on <= '{day}' AND b.tenant = '{service.tenant}' "
-        f"AND b.vetoed = false AND (b.used_on IS NULL OR b.used_on > '{day}') "
+        f"AND b.vetoed = false AND (b.used_on IS NULL OR b.used_on > '{day}'), "
+        f"CASE WHEN b.key_layout = '{layout}' THEN b.key_vector END "
         "FROM residence_permit p JOIN applicant a ON a.id = p.applicant "
         f"LEFT JOIN ranking_basis b ON b.applicant = p.applicant AND b.as_of <= '{day}' "
         "AND NOT EXISTS (SELECT 1 FROM ranking_basis n WHERE n.applicant = p.applicant "
@@ -167,25 +173,45 @@ def _plain_lane_sql(area: str, service: Service, snapshot: dt.date) -> str:
 
 
 async def plain_lane(runtime: Runtime, service: Service, snapshot: dt.date,
-                     keys: tuple) -> tuple[list[Candidate], list[int]]:
+                     keys: tuple) -> tuple[CandidateColumns, list[int]]:
     """The candidates of the plain people of an own-score round (module doc), and the ids of
-    everyone else in its area, for the exact lane."""
-    candidates: list[Candidate] = []
-    others: list[int] = []
+    everyone else in its area, for the exact lane. A plain person's keys come from their key
+    vector (numpy, a batch at a time) or, where it was written under another layout, their Basis."""
+    catalog = runtime.catalog
+    layout, service_keys = key_layout(catalog, service.tenant), catalog.tie_breaks(service)
+    widths = len(service_keys), layout.tiers
     minimum = service.eligibility.min_points
-    sql = _plain_lane_sql(_area(runtime, service), service, snapshot)
+    parts: list[CandidateColumns] = []
+    others: list[int] = []
+    sql = _plain_lane_sql(_area(runtime, service), service, snapshot, layout.name)
     async for rows in stream_tuples(sql, CHUNK):
-        plain = []
+        vectored, based = [], []
         for row in rows:
-            (plain if row[4] else others).append(row if row[4] else row[0])
-        bases = bases_decoder.decode("[" + ",".join([row[3] for row in plain]) + "]")  # one call a batch
-        for (applicant, name, identity_masked, _, _), basis in zip(plain, bases):
+            if not row[4]:
+                others.append(row[0])
+            else:
+                (based if row[5] is None else vectored).append(row)
+        if vectored:
+            numbers = np.frombuffer(b"".join([row[5] for row in vectored]), "<f8").reshape(-1, layout.width)
+            enough = numbers[:, 1] >= minimum
+            if not enough.all():  # refused: the exact lane gives the reason
+                others.extend(row[0] for row, ok in zip(vectored, enough.tolist()) if not ok)
+                vectored, numbers = [row for row, ok in zip(vectored, enough.tolist()) if ok], numbers[enough]
+            applicants = np.fromiter([row[0] for row in vectored], np.int64, len(vectored))
+            parts.append(CandidateColumns(
+                applicants, numbers[:, 1].copy(), vector_keys(layout, service_keys, numbers, snapshot),
+                numbers[:, 2:2 + layout.tiers].copy(), [mask_name(row[1]) for row in vectored],
+                [row[2] for row in vectored], applicants))
+        candidates = []
+        bases = bases_decoder.decode("[" + ",".join([row[3] for row in based]) + "]")  # one call a batch
+        for (applicant, name, identity_masked, *_), basis in zip(based, bases):
             if basis.total < minimum:
-                others.append(applicant)  # refused: the exact lane gives the reason
+                others.append(applicant)
                 continue
             candidates.append(Candidate(applicant, basis.total, tuple([read(basis) for read in keys]),
                                         basis.tiers, mask_name(name), identity_masked))
-    return candidates, others
+        parts.append(CandidateColumns.of(candidates, *widths))
+    return CandidateColumns.join(parts, *widths), others
 
 
 async def exact_lane(runtime: Runtime, service: Service, snapshot: dt.date, keys: tuple, applicants: list[int],
@@ -217,16 +243,19 @@ async def area_applicants(runtime: Runtime, service: Service) -> list[int]:
 
 
 async def build(runtime: Runtime, service: Service, snapshot: dt.date,
-                rescore: bool = False) -> tuple[list[Candidate], list[Refusal]]:
+                rescore: bool = False) -> tuple[CandidateColumns, list[Refusal]]:
     """The candidates of a round of `service` on `snapshot`, and every applicant not ranked with why;
     `rescore`: score the determined facts under `runtime.engine` even where a result is stored."""
     keys = key_readers(runtime.catalog, service, snapshot)
+    widths = len(keys), len(runtime.catalog.chain(service.tenant))
     if service.ranks_by == "own_score":
         if rescore:  # a draft policy's view (impact): nobody's stored basis holds
-            return await exact_lane(runtime, service, snapshot, keys, await area_applicants(runtime, service), True)
-        candidates, others = await plain_lane(runtime, service, snapshot, keys)
+            candidates, refused = await exact_lane(runtime, service, snapshot, keys,
+                                                   await area_applicants(runtime, service), True)
+            return CandidateColumns.of(candidates, *widths), refused
+        plain, others = await plain_lane(runtime, service, snapshot, keys)
         more, refused = await exact_lane(runtime, service, snapshot, keys, others)
-        return candidates + more, refused
+        return CandidateColumns.join([plain, CandidateColumns.of(more, *widths)], *widths), refused
 
     # higher_parent_score: the children of the area who have a parent or guardian recorded
     applicants = await area_applicants(runtime, service)
@@ -252,7 +281,7 @@ async def build(runtime: Runtime, service: Service, snapshot: dt.date,
                            child_permit_valid=child_state == validity.VALID, born_on=as_date(person.born_on),
                            masked_name=mask_name(person.name), masked_identity=person.identity_masked),
                  candidates, refused)
-    return candidates, refused
+    return CandidateColumns.of(candidates, *widths), refused
 
 
 def _add(result: Candidate | Refusal, candidates: list[Candidate], refused: list[Refusal]) -> None:
