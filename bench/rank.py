@@ -32,12 +32,14 @@ determined in Ningbo before they moved (their facts are scored again as Hangzhou
 The set-up is timed apart. Then it times, best of --repeat, a round of Hangzhou's settlement
 service on the snapshot date:
 
-- read + build: features/rounds/population.build (permits and their events, the ranking
-  bases of the determinations in force, their validity → candidates and refusals; the facts
-  of those determined elsewhere scored again),
+- read + build: features/rounds/population.build — the plain lane (one streamed row a permit
+  holder: masked name and identity, the key vector of the determination in force, read into
+  numpy) and the exact lane for everyone else (permit events, validity on the date, refusals
+  with their reasons; the facts of those determined elsewhere scored again),
 - rank, and hash (as above),
 
-against a plain `sorted()` of the candidates it built by the same keys, in the same run.
+against a plain `sorted()` of the candidates it built by the same keys, in the same run (the
+candidates as Python objects, made outside the timing).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from urllib.parse import urlparse
 import msgspec
 import numpy as np
 
+from tierpoints.features.applicants.identity import mask_name
 from tierpoints.rounds import Candidate, RankingInputs, TieBreak, allocate, diff, rank
 from tierpoints.rounds.candidates import basis_of, key_layout, key_vector, residence_facts
 
@@ -206,7 +209,8 @@ QUALIFICATION = ([None, "skill_level_5", "skill_level_4", "skill_level_3", "skil
 ELSEWHERE = [("zhejiang", "ningbo"), ("zhejiang", "wenzhou"), ("anhui", "hefei"), ("jiangxi", "shangrao")]
 BATCH = 20_000  # applicants generated and inserted at a time
 COLUMNS = {
-    "applicant": ("id", "name", "identity_lookup", "identity_masked", "born_on", "account", "created_at"),
+    "applicant": ("id", "name", "name_masked", "identity_lookup", "identity_masked", "born_on", "account",
+                  "created_at"),
     "residence_permit": ("id", "applicant", "number", "tenant", "status", "issued_on", "updated_at", "changed_on"),
     "permit_event": ("id", "permit", "at", "day", "action", "from_tenant", "to_tenant", "status", "reason",
                      "ground", "actor"),
@@ -329,7 +333,8 @@ class Population:
             GIVEN[small[7] % len(GIVEN)] if u[11] < 0.6 else "")
         born = dt.date.fromisoformat(facts["birth_date"])
         masked = f"330***********{applicant * 7919 % 10_000:04d}"
-        rows["applicant"].append((applicant, name, f"{applicant:064x}", masked, born, None, moment(start)))
+        rows["applicant"].append((applicant, name, mask_name(name), f"{applicant:064x}", masked, born, None,
+                                  moment(start)))
         issued = min(start + 2 * int(small[8]), on - 1)
         events = [(issued, "issued", None, where, "valid", None)]
         if where != home:  # moved after the determination

@@ -80,7 +80,7 @@ PROVINCE_ADMIN, CITY_ADMIN = "bench_province_admin", "bench_hangzhou_admin"
 DEFAULT_URL = "postgresql://postgres:postgres@127.0.0.1/tierpoints_bench_volume"
 
 COLUMNS = {
-    "applicant": ("id", "name", "identity_lookup", "identity_masked", "created_at"),
+    "applicant": ("id", "name", "name_masked", "identity_lookup", "identity_masked", "created_at"),
     "residence_permit": ("id", "applicant", "number", "tenant", "status", "issued_on", "updated_at", "changed_on"),
     "permit_event": ("id", "permit", "at", "day", "action", "from_tenant", "to_tenant", "status", "reason",
                      "ground", "actor"),
@@ -235,12 +235,14 @@ def name_of(i: int) -> str:
 
 def applicant_batches(count: int, documents: list[str]) -> Iterator[dict[str, list[tuple]]]:
     """Applicants, permits, their issue events and one facts revision, BATCH applicants at a time."""
+    from tierpoints.features.applicants.identity import mask_name
+
     stamp = dt.datetime.combine(ISSUED, dt.time(2, 0), tzinfo=dt.UTC)
     recorded = dt.datetime.combine(AS_OF, dt.time(2, 0), tzinfo=dt.UTC)
     for start in range(1, count + 1, BATCH):
         ids = range(start, min(start + BATCH, count + 1))
         yield {
-            "applicant": [(i, name_of(i), f"bench{i:012d}", f"330***********{i * 7919 % 10_000:04d}", stamp)
+            "applicant": [(i, name_of(i), mask_name(name_of(i)), f"bench{i:012d}", f"330***********{i * 7919 % 10_000:04d}", stamp)
                           for i in ids],
             "residence_permit": [(i, i, f"ZJ-{i:09d}", TENANTS[i % 3], "valid", ISSUED, stamp, ISSUED)
                                   for i in ids],

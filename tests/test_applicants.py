@@ -463,7 +463,7 @@ def test_cli_recomputes_scores_with_progress(tmp_path, monkeypatch):
     async def add_applicants() -> None:  # the CLI left its SQLite file active
         now = dt.datetime.now(dt.UTC)
         for index, tenant in enumerate(["xiangshan", "ningbo", "hangzhou"]):
-            applicant = Applicant(name=f"a{index}", identity_lookup=f"digest{index}", identity_masked="m",
+            applicant = Applicant(name=f"a{index}", name_masked="a*", identity_lookup=f"digest{index}", identity_masked="m",
                                   created_at=now)
             await applicant.save().run()
             await ResidencePermit(applicant=applicant.id, number=f"P{index}", tenant=tenant, status="valid",

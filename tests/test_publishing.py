@@ -106,7 +106,7 @@ async def _applicant(tenant: str, facts: dict) -> int:
     now = dt.datetime.now(dt.UTC)
     token = uuid.uuid4().hex
     applicant = (await Applicant.insert(Applicant(
-        name="test", identity_lookup=token, identity_masked="3302**********0000", created_at=now,
+        name="test", name_masked="t***", identity_lookup=token, identity_masked="3302**********0000", created_at=now,
     )).returning(Applicant.id).run())[0]["id"]
     await ResidencePermit.insert(ResidencePermit(
         applicant=applicant, number=token[:20], tenant=tenant, status="valid", issued_on=TODAY, updated_at=now,

@@ -393,3 +393,27 @@ async def test_a_permit_keeps_the_day_it_last_changed_and_older_ones_get_it_by_m
     for step in (await migration.forwards()).raw:
         await step()
     assert await changed() == {first: dt.date(2026, 5, 6), second: None}
+
+
+async def test_the_masked_name_a_round_reads_is_kept_at_registration_and_filled_by_migration(platform, monkeypatch):
+    """Issue #5 (publicity masks names): the registry keeps each name's masked form beside it, so a
+    round reads only masked names; the migration that added it masks the names stored before."""
+    import importlib
+
+    from tierpoints.features.applicants.identity import mask_name
+    from tierpoints.store.tables import Applicant
+
+    pin(monkeypatch, "2026-03-02")
+    office = await platform.account("mo_hz", "migrant_office_district", "hangzhou")
+    for sequence in (61, 62):
+        await applicant(platform, office, "hangzhou", sequence)
+    kept = await Applicant.select(Applicant.id, Applicant.name, Applicant.name_masked).order_by(Applicant.id).run()
+    assert len(kept) == 2 and all(row["name_masked"] == mask_name(row["name"]) != row["name"] for row in kept)
+    assert mask_name("欧阳娜娜") == "欧***" and mask_name("李明") == "李*" and mask_name("王") == "王*"
+
+    await Applicant.update({Applicant.name_masked: None}, force=True).run()
+    migration = importlib.import_module("tierpoints.store.migrations.tierpoints_2026_12_06t05_50_00_000000")
+    for step in (await migration.forwards()).raw:
+        await step()
+    assert await Applicant.select(Applicant.id, Applicant.name, Applicant.name_masked).order_by(
+        Applicant.id).run() == kept

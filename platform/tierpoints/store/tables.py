@@ -72,6 +72,7 @@ class Applicant(Table, tablename="applicant"):
     """A migrant. The identity number is kept only as a keyed digest (to look it up) and masked."""
 
     name = Varchar(length=200)
+    name_masked = Varchar(length=200, null=True, default=None)  # identity.mask_name: what rounds read
     identity_lookup = Varchar(length=64, unique=True, index=True)
     identity_masked = Varchar(length=32)
     born_on = Date(null=True, default=None)  # from the identity number: minors' rule (Hangzhou rules §2)

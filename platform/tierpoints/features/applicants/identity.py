@@ -52,6 +52,11 @@ def lookup_digest(number: str, secret: str) -> str:
     return hmac.new(secret.encode(), number.encode(), hashlib.sha256).hexdigest()
 
 
+def mask_name(name: str) -> str:
+    """李明 → 李*, 欧阳娜娜 → 欧***: the family name's first character only (what publicity shows)."""
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
 def mask(number: str) -> str:
     """330***********123X: the area's first digits and the last four, nothing of the birth date."""
     return number[:3] + "*" * 11 + number[-4:]

@@ -50,7 +50,8 @@ async def register(runtime: Runtime, actor: str, tenant: str, data: NewApplicant
                                     "identity_number")
         if await ResidencePermit.exists().where(ResidencePermit.number == permit_number).run():
             raise ApplicantConflict(f"permit number {permit_number!r} is taken", "permit_number")
-        applicant = Applicant(name=name, identity_lookup=digest, identity_masked=masked,
+        applicant = Applicant(name=name, name_masked=identity.mask_name(name), identity_lookup=digest,
+                              identity_masked=masked,
                               born_on=identity.birth_date(number), account=account_id, created_at=now)
         await applicant.save().run()
         permit = ResidencePermit(applicant=applicant.id, number=permit_number, tenant=tenant,

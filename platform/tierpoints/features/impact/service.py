@@ -36,7 +36,7 @@ from tierpoints.features.publishing.errors import (
     problem_entries,
 )
 from tierpoints.features.publishing.validation import DraftPack
-from tierpoints.features.rounds.population import mask_name
+from tierpoints.features.applicants.identity import mask_name
 from tierpoints.packs.catalog import PolicyCatalog, load_sources
 from tierpoints.packs.problems import PackError
 from tierpoints.runtime import Runtime

@@ -52,11 +52,6 @@ COUNTS = (validity.VALID, validity.SUSPENDED_POINTS)
 bases_decoder = msgspec.json.Decoder(list[Basis])
 
 
-def mask_name(name: str) -> str:
-    """李明 → 李*, 欧阳娜娜 → 欧***: the family name's first character only."""
-    return name[:1] + "*" * max(len(name) - 1, 1)
-
-
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -68,7 +63,7 @@ def _ids(ids: Iterable[int]) -> str:
 
 
 class Person(NamedTuple):
-    name: str
+    name_masked: str
     identity_masked: str
     born_on: Any  # as the driver gives it: read with store/bulk.py as_date (only school places need it)
 
@@ -91,9 +86,9 @@ class Stored:
         date, as short rows (store/bulk.py); the facts only of those scored again."""
         for part in _chunks(sorted({a for a in applicant_ids if a not in self.people})):
             ids = _ids(part)
-            for applicant, name, identity_masked, born_on in await fetch_tuples(
-                    f"SELECT id, name, identity_masked, born_on FROM applicant WHERE id IN ({ids})"):
-                self.people[applicant] = Person(name, identity_masked, born_on)
+            for applicant, name_masked, identity_masked, born_on in await fetch_tuples(
+                    f"SELECT id, name_masked, identity_masked, born_on FROM applicant WHERE id IN ({ids})"):
+                self.people[applicant] = Person(name_masked, identity_masked, born_on)
             permit: dict[int, int] = {}  # the newest permit is the one in force
             rows = list(await fetch_tuples(  # sorted here: SQLite's ORDER BY would cost more than the query
                 "SELECT p.applicant, p.id, e.id, e.at, e.day, e.action, e.status, e.ground FROM residence_permit p "
@@ -152,13 +147,14 @@ def _area(runtime: Runtime, service: Service) -> str:
 
 
 def _plain_lane_sql(area: str, service: Service, snapshot: dt.date, layout: str) -> str:
-    """Each holder of a permit in `area` (their newest permit): name, the ranking basis in force on
+    """Each holder of a permit in `area` (their newest permit): masked name and identity number (a
+    round never reads whole names), the ranking basis in force on
     the snapshot date, whether they are plain (module doc), and the key vector where it was written
     under `layout`. The ids and dates are the platform's own (pack ids, an ISO date, a hex digest),
     written into the SQL as store/bulk.py does."""
     day = snapshot.isoformat()
     return (
-        "SELECT p.applicant, a.name, a.identity_masked, "
+        "SELECT p.applicant, a.name_masked, a.identity_masked, "
         f"CASE WHEN b.key_layout = '{layout}' AND b.key_vector IS NOT NULL THEN NULL ELSE b.basis END, "
         f"p.status = 'valid' AND p.changed_on <= '{day}' AND b.tenant = '{service.tenant}' "
         f"AND b.vetoed = false AND (b.used_on IS NULL OR b.used_on > '{day}'), "
@@ -200,16 +196,16 @@ async def plain_lane(runtime: Runtime, service: Service, snapshot: dt.date,
             applicants = np.fromiter([row[0] for row in vectored], np.int64, len(vectored))
             parts.append(CandidateColumns(
                 applicants, numbers[:, 1].copy(), vector_keys(layout, service_keys, numbers, snapshot),
-                numbers[:, 2:2 + layout.tiers].copy(), [mask_name(row[1]) for row in vectored],
+                numbers[:, 2:2 + layout.tiers].copy(), [row[1] for row in vectored],
                 [row[2] for row in vectored], applicants))
         candidates = []
         bases = bases_decoder.decode("[" + ",".join([row[3] for row in based]) + "]")  # one call a batch
-        for (applicant, name, identity_masked, *_), basis in zip(based, bases):
+        for (applicant, name_masked, identity_masked, *_), basis in zip(based, bases):
             if basis.total < minimum:
                 others.append(applicant)
                 continue
             candidates.append(Candidate(applicant, basis.total, tuple([read(basis) for read in keys]),
-                                        basis.tiers, mask_name(name), identity_masked))
+                                        basis.tiers, name_masked, identity_masked))
         parts.append(CandidateColumns.of(candidates, *widths))
     return CandidateColumns.join(parts, *widths), others
 
@@ -230,7 +226,7 @@ async def exact_lane(runtime: Runtime, service: Service, snapshot: dt.date, keys
                 continue
             person = stored.people[applicant]
             _add(candidate(runtime.catalog, service, applicant=applicant, snapshot=snapshot, own=own,
-                           masked_name=mask_name(person.name), masked_identity=person.identity_masked),
+                           masked_name=person.name_masked, masked_identity=person.identity_masked),
                  candidates, refused)
     return candidates, refused
 
@@ -279,7 +275,7 @@ async def build(runtime: Runtime, service: Service, snapshot: dt.date,
             person = stored.people[child]
             _add(candidate(runtime.catalog, service, applicant=child, snapshot=snapshot, parents=parents,
                            child_permit_valid=child_state == validity.VALID, born_on=as_date(person.born_on),
-                           masked_name=mask_name(person.name), masked_identity=person.identity_masked),
+                           masked_name=person.name_masked, masked_identity=person.identity_masked),
                  candidates, refused)
     return CandidateColumns.of(candidates, *widths), refused
 
