@@ -343,7 +343,7 @@ async def lanes_agree(runtime, bench) -> None:
             by_applicant = lambda c: c.applicant  # noqa: E731
             assert sorted(candidates, key=by_applicant) == sorted(expected[0], key=by_applicant), (tenant, snapshot)
             assert refused == expected[1], (tenant, snapshot)
-            assert sorted([c.applicant for c in plain] + others) == everyone
+            assert sorted([c.applicant for c in plain] + list(others)) == everyone
             plain_total += len(plain)
             if snapshot == bench.SNAPSHOT:  # most people are plain; each kind of exception is not
                 assert len(plain) > 0.8 * len(everyone) and len(refused) > 0, (tenant, len(plain), len(everyone))

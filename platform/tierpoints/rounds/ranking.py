@@ -295,14 +295,10 @@ def rank(candidates: Sequence[Candidate] | CandidateColumns, inputs: RankingInpu
     if keys.shape != (n, len(inputs.tie_breaks)) or tiers.shape != (n, len(inputs.tiers)):
         raise RankingError(f"columns of {keys.shape[1]} tie-break keys and {tiers.shape[1]} tiers, "
                            f"the inputs name {len(inputs.tie_breaks)} and {len(inputs.tiers)}")
-    if n and np.unique(applicant).size != n:
-        seen, twice = set(), None
-        for value in applicant.tolist():
-            if value in seen:
-                twice = value
-                break
-            seen.add(value)
-        raise RankingError(f"applicant {twice} is a candidate twice")
+    ascending = np.sort(applicant)  # a sort: numpy's hashing unique() took 0.5 s for a million
+    twice = ascending[1:][ascending[1:] == ascending[:-1]]
+    if twice.size:
+        raise RankingError(f"applicant {twice[0]} is a candidate twice")
     if np.isnan(total).any() or np.isnan(keys).any():
         bad = np.flatnonzero(np.isnan(total) | np.isnan(keys).any(axis=1))[0]
         raise RankingError(f"applicant {applicant[bad]} has a total or tie-break value that is not a number")

@@ -80,15 +80,19 @@ class Stored:
     events: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     determination: dict[int, dict[str, Any]] = field(default_factory=dict)  # in force: its ranking_basis row
     facts: dict[int, str] = field(default_factory=dict)  # the revision determined, where it is scored again
+    loaded: set[int] = field(default_factory=set)
 
     async def load(self, applicant_ids: list[int]) -> None:
-        """People, the events of their newest permit, the determination in force on the snapshot
-        date, as short rows (store/bulk.py); the facts only of those scored again."""
-        for part in _chunks(sorted({a for a in applicant_ids if a not in self.people})):
+        """People (those not given already), the events of their newest permit, the determination in
+        force on the snapshot date, as short rows (store/bulk.py); the facts only of those scored again."""
+        for part in _chunks(sorted({a for a in applicant_ids if a not in self.loaded})):
+            self.loaded.update(part)
             ids = _ids(part)
-            for applicant, name_masked, identity_masked, born_on in await fetch_tuples(
-                    f"SELECT id, name_masked, identity_masked, born_on FROM applicant WHERE id IN ({ids})"):
-                self.people[applicant] = Person(name_masked, identity_masked, born_on)
+            if missing := [a for a in part if a not in self.people]:
+                for applicant, name_masked, identity_masked, born_on in await fetch_tuples(
+                        "SELECT id, name_masked, identity_masked, born_on FROM applicant "
+                        f"WHERE id IN ({_ids(missing)})"):
+                    self.people[applicant] = Person(name_masked, identity_masked, born_on)
             permit: dict[int, int] = {}  # the newest permit is the one in force
             rows = list(await fetch_tuples(  # sorted here: SQLite's ORDER BY would cost more than the query
                 "SELECT p.applicant, p.id, e.id, e.at, e.day, e.action, e.status, e.ground FROM residence_permit p "
@@ -169,29 +173,30 @@ def _plain_lane_sql(area: str, service: Service, snapshot: dt.date, layout: str)
 
 
 async def plain_lane(runtime: Runtime, service: Service, snapshot: dt.date,
-                     keys: tuple) -> tuple[CandidateColumns, list[int]]:
-    """The candidates of the plain people of an own-score round (module doc), and the ids of
-    everyone else in its area, for the exact lane. A plain person's keys come from their key
+                     keys: tuple) -> tuple[CandidateColumns, dict[int, Person]]:
+    """The candidates of the plain people of an own-score round (module doc), and everyone else
+    in its area (masked name and identity as read), for the exact lane. A plain person's keys come from their key
     vector (numpy, a batch at a time) or, where it was written under another layout, their Basis."""
     catalog = runtime.catalog
     layout, service_keys = key_layout(catalog, service.tenant), catalog.tie_breaks(service)
     widths = len(service_keys), layout.tiers
     minimum = service.eligibility.min_points
     parts: list[CandidateColumns] = []
-    others: list[int] = []
+    others: dict[int, Person] = {}
     sql = _plain_lane_sql(_area(runtime, service), service, snapshot, layout.name)
     async for rows in stream_tuples(sql, CHUNK):
         vectored, based = [], []
         for row in rows:
             if not row[4]:
-                others.append(row[0])
+                others[row[0]] = Person(row[1], row[2], None)
             else:
                 (based if row[5] is None else vectored).append(row)
         if vectored:
             numbers = np.frombuffer(b"".join([row[5] for row in vectored]), "<f8").reshape(-1, layout.width)
             enough = numbers[:, 1] >= minimum
             if not enough.all():  # refused: the exact lane gives the reason
-                others.extend(row[0] for row, ok in zip(vectored, enough.tolist()) if not ok)
+                others.update((row[0], Person(row[1], row[2], None))
+                              for row, ok in zip(vectored, enough.tolist()) if not ok)
                 vectored, numbers = [row for row, ok in zip(vectored, enough.tolist()) if ok], numbers[enough]
             applicants = np.fromiter([row[0] for row in vectored], np.int64, len(vectored))
             parts.append(CandidateColumns(
@@ -202,7 +207,7 @@ async def plain_lane(runtime: Runtime, service: Service, snapshot: dt.date,
         bases = bases_decoder.decode("[" + ",".join([row[3] for row in based]) + "]")  # one call a batch
         for (applicant, name_masked, identity_masked, *_), basis in zip(based, bases):
             if basis.total < minimum:
-                others.append(applicant)
+                others[applicant] = Person(name_masked, identity_masked, None)
                 continue
             candidates.append(Candidate(applicant, basis.total, tuple([read(basis) for read in keys]),
                                         basis.tiers, name_masked, identity_masked))
@@ -211,13 +216,16 @@ async def plain_lane(runtime: Runtime, service: Service, snapshot: dt.date,
 
 
 async def exact_lane(runtime: Runtime, service: Service, snapshot: dt.date, keys: tuple, applicants: list[int],
-                     rescore: bool = False) -> tuple[list[Candidate], list[Refusal]]:
+                     rescore: bool = False, people: dict[int, Person] | None = None,
+                     ) -> tuple[list[Candidate], list[Refusal]]:
     """The candidates and refusals among `applicants` of an own-score round, read and judged one
-    by one (permit events, determination row, validity.assess)."""
+    by one (permit events, determination row, validity.assess); `people`: those read already."""
     candidates: list[Candidate] = []
     refused: list[Refusal] = []
     for part in _chunks(sorted(applicants)):
         stored = Stored(service, snapshot, keys, rescore)  # one chunk at a time in memory
+        if people:
+            stored.people.update((applicant, people[applicant]) for applicant in part if applicant in people)
         await stored.load(part)
         for applicant in part:
             own, why = stored.standing_of(runtime, applicant)
@@ -250,7 +258,7 @@ async def build(runtime: Runtime, service: Service, snapshot: dt.date,
                                                    await area_applicants(runtime, service), True)
             return CandidateColumns.of(candidates, *widths), refused
         plain, others = await plain_lane(runtime, service, snapshot, keys)
-        more, refused = await exact_lane(runtime, service, snapshot, keys, others)
+        more, refused = await exact_lane(runtime, service, snapshot, keys, list(others), people=others)
         return CandidateColumns.join([plain, CandidateColumns.of(more, *widths)], *widths), refused
 
     # higher_parent_score: the children of the area who have a parent or guardian recorded
