@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+
+import pytest
 
 from test_applications import applicant, claims, decide_all, pin
 
@@ -238,6 +241,10 @@ def test_operators_run_a_round_from_the_command_line(tmp_path, monkeypatch):
     actors = asyncio.run(AuditEntry.select(AuditEntry.action, AuditEntry.actor).where(
         AuditEntry.subject == "round/1").order_by(AuditEntry.id).run())
     assert actors == [{"action": a, "actor": "hz_admin"} for a in ("round.opened", "round.published", "round.allocated")]
+    prepared = run("rounds", "prepare", "--tenant", "hangzhou", "--as", "hz_admin")
+    assert prepared.exit_code == 0 and prepared.output.strip() == (
+        "hangzhou: 0 key vector(s) written under the tie-break keys in force"), prepared.output
+    assert run("rounds", "prepare", "--tenant", "hangzhou", "--as", "xs_admin").exit_code == 1
 
 
 async def test_each_determination_keeps_its_ranking_basis_and_older_ones_get_it_by_migration(platform, monkeypatch):
@@ -300,6 +307,24 @@ def stored_population():
     return module
 
 
+async def insert_stored_population(platform, count: int, seed: int):
+    """`count` applicants as bench/rank.py stores them (rows written straight, as the bench does)."""
+    from tierpoints.store.bulk import insert_rows
+    from tierpoints.store.db import is_postgres
+    from tierpoints.store.piccolo_conf import DB
+    from tierpoints.store.transactions import write_transaction
+
+    bench = stored_population()
+    rows = bench.Population(platform.runtime.engine, seed=seed).batch(1, count)
+    async with write_transaction():
+        for table, columns in bench.COLUMNS.items():
+            await insert_rows(table, columns, rows[table])
+    if is_postgres(DB):  # explicit ids: the serials go on after them
+        for table in bench.COLUMNS:
+            await DB.run_ddl(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+    return bench
+
+
 async def test_the_plain_lane_ranks_everyone_as_the_exact_lane_would(platform):
     """Issue #5 (scale): a round reads plain people (permit valid and unchanged since before the
     snapshot, points determined by the service's tenant, not vetoed, not used — §18, §21) in one
@@ -307,20 +332,9 @@ async def test_the_plain_lane_ranks_everyone_as_the_exact_lane_would(platform):
     kind of history (moves, suspensions, restorations, terminations, adjustments before and after
     the snapshot, used points, vetoes, points determined in another city), on three snapshots and
     two cities, the two lanes together give what the exact lane alone gives for everyone."""
-    from tierpoints.store.bulk import insert_rows
-    from tierpoints.store.db import is_postgres
     from tierpoints.store.piccolo_conf import DB
-    from tierpoints.store.transactions import write_transaction
 
-    bench = stored_population()
-    rows = bench.Population(platform.runtime.engine, seed=11).batch(1, 3_000)
-    async with write_transaction():
-        for table, columns in bench.COLUMNS.items():
-            await insert_rows(table, columns, rows[table])
-    if is_postgres(DB):  # explicit ids: the serials go on after them
-        for table in bench.COLUMNS:
-            await DB.run_ddl(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
-
+    bench = await insert_stored_population(platform, 3_000, seed=11)
     await lanes_agree(platform.runtime, bench)
     # vectors written under another layout (a pack changed its keys) are not read: the Basis is
     await DB.run_ddl("UPDATE ranking_basis SET key_layout = '0000000000000000' WHERE id % 2 = 0")
@@ -417,3 +431,47 @@ async def test_the_masked_name_a_round_reads_is_kept_at_registration_and_filled_
         await step()
     assert await Applicant.select(Applicant.id, Applicant.name, Applicant.name_masked).order_by(
         Applicant.id).run() == kept
+
+
+async def test_an_operator_writes_the_key_vectors_again_after_the_keys_change(platform):
+    """Issue #5 (scale): vectors written under another layout of tie-break keys (a pack changed
+    them), or none, are written again under the layout in force by `rounds prepare` — authorised
+    (rounds:open in that tenant: a county admin cannot for the city) and audited; the round ranks
+    the same before and after, and every vector is then what the basis gives."""
+    from tierpoints.authz import PermissionDenied
+    from tierpoints.features.auth import Actor
+    from tierpoints.features.rounds import population, vectors
+    from tierpoints.rounds import rank
+    from tierpoints.rounds.candidates import basis_decoder, key_layout, key_vector, ranking_inputs
+    from tierpoints.store.piccolo_conf import DB
+
+    bench = await insert_stored_population(platform, 600, seed=12)
+    await DB.run_ddl("UPDATE ranking_basis SET key_layout = NULL, key_vector = NULL WHERE id % 3 = 0")
+    await DB.run_ddl("UPDATE ranking_basis SET key_layout = '0000000000000000' WHERE id % 3 = 1")
+    runtime = platform.runtime
+    service = runtime.catalog.service("hangzhou", "settlement")
+    inputs = ranking_inputs(runtime.catalog, service, bench.SNAPSHOT)
+    before = rank((await population.build(runtime, service, bench.SNAPSHOT))[0], inputs).hash
+
+    await platform.account("hz_admin", "city_admin", "hangzhou")
+    await platform.account("xs_admin", "county_admin", "xiangshan")
+    await runtime.refresh_grants(force=True)  # as the CLI's runtime would hold them
+    with pytest.raises(PermissionDenied):
+        await vectors.prepare(runtime, Actor("xs_admin"), "hangzhou")
+    layout = key_layout(runtime.catalog, "hangzhou")
+    outdated = len(await RankingBasis.select(RankingBasis.id).where(
+        (RankingBasis.tenant == "hangzhou") & (RankingBasis.key_layout.is_null()
+                                               | (RankingBasis.key_layout != layout.name))).run())
+    assert outdated > 100
+    assert await vectors.prepare(runtime, Actor("hz_admin"), "hangzhou") == outdated
+    assert await vectors.prepare(runtime, Actor("hz_admin"), "hangzhou") == 0  # nothing left to write
+
+    rows = await RankingBasis.select(RankingBasis.as_of, RankingBasis.basis, RankingBasis.key_layout,
+                                     RankingBasis.key_vector).where(RankingBasis.tenant == "hangzhou").run()
+    assert all(row["key_layout"] == layout.name and row["key_vector"] == key_vector(
+        layout, basis_decoder.decode(row["basis"]), row["as_of"]) for row in rows)
+    assert rank((await population.build(runtime, service, bench.SNAPSHOT))[0], inputs).hash == before
+    audited = await AuditEntry.select(AuditEntry.actor, AuditEntry.detail).where(
+        AuditEntry.action == "round.vectors_prepared").run()
+    assert [(a["actor"], json.loads(a["detail"])["written"]) for a in audited] == [("hz_admin", outdated),
+                                                                                   ("hz_admin", 0)]

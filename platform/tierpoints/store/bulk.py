@@ -94,6 +94,22 @@ async def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequenc
             f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})', rows)
 
 
+async def update_rows(table: str, columns: Sequence[str], key: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Set `columns` of the rows whose `key` is the last value of each tuple in `rows`, inside the
+    open write transaction: one prepared statement run for every row."""
+    engine = piccolo_conf.DB
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("update_rows writes inside a write transaction (store/transactions.py)")
+    if is_postgres(engine):
+        sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(columns, 1))
+        await transaction.connection.executemany(
+            f'UPDATE "{table}" SET {sets} WHERE {key} = ${len(columns) + 1}', rows)
+    else:
+        sets = ", ".join(f"{column} = ?" for column in columns)
+        await transaction.connection.executemany(f'UPDATE "{table}" SET {sets} WHERE {key} = ?', rows)
+
+
 def as_date(value: dt.date | str | None, _parse=dt.date.fromisoformat) -> dt.date | None:
     """A date as either driver gives it (called for every date a round reads: kept lean)."""
     return _parse(value) if value.__class__ is str else value

@@ -9,7 +9,7 @@ import click
 
 from tierpoints.cli_support import AS, run_with_runtime
 from tierpoints.features.auth import Actor
-from tierpoints.features.rounds import service
+from tierpoints.features.rounds import service, vectors
 from tierpoints.features.rounds.schemas import NewRound, RoundView
 from tierpoints.runtime import Runtime
 
@@ -31,7 +31,7 @@ def _summary(view: RoundView) -> str:
 
 @click.group()
 def rounds() -> None:
-    """Service rounds: open, publish, show, allocate."""
+    """Service rounds: open, publish, show, allocate; prepare after a pack changed its tie-breaks."""
 
 
 @rounds.command("open")
@@ -88,3 +88,13 @@ def publish(round_id: int, username: str) -> None:
 def allocate(round_id: int, username: str) -> None:
     """Allocate the quota in rank order once publicity has closed with no objection open."""
     click.echo(_summary(run_with_runtime(lambda runtime: service.allocate(runtime, Actor(username), round_id))))
+
+
+@rounds.command("prepare")
+@click.option("--tenant", required=True, help="The tenant whose determinations' key vectors to write again.")
+@AS
+def prepare(tenant: str, username: str) -> None:
+    """Write the key vectors a round reads under the tenant's tie-break keys in force (after a pack
+    changed them, or for determinations stored before vectors were kept)."""
+    written = run_with_runtime(lambda runtime: vectors.prepare(runtime, Actor(username), tenant))
+    click.echo(f"{tenant}: {written:,} key vector(s) written under the tie-break keys in force")
