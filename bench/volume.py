@@ -37,9 +37,9 @@ with malloc_trim) and the database size after it. Tables are VACUUM ANALYZEd aft
 load, as autovacuum would get to them on a live system.
 --explain prints EXPLAIN (ANALYZE, BUFFERS) of the hot queries on the full tables: one chunk of
 the facts streaming query (scores.py NEWEST_FACTS_OF_TENANT) and of the facts read
-recompute_scores runs (scores.py latest_facts), one chunk of population.py's reads (people,
-permit events, ranking bases), and the recognised_score upsert (scores.py store_scores: the
-delete, then one COPY; rolled back).
+recompute_scores runs (scores.py latest_facts), the round's plain-lane read over the whole area and
+one chunk of its exact lane (permits, their events, ranking bases), and the recognised_score
+upsert (scores.py store_scores: the delete, then one COPY; rolled back).
 """
 
 from __future__ import annotations
@@ -362,6 +362,8 @@ async def explain_hot(url: str, count: int, snapshot: dt.date) -> None:
 
     from tierpoints.features.applicants import scores
     from tierpoints.features.rounds import population
+    from tierpoints.packs import load_catalog
+    from tierpoints.rounds.candidates import key_layout
     from tierpoints.store.tables import ApplicantFacts, RecognisedScore
 
     connection = await asyncpg.connect(url)
@@ -382,14 +384,18 @@ async def explain_hot(url: str, count: int, snapshot: dt.date) -> None:
                                       ApplicantFacts.applicant, ApplicantFacts.revision, ApplicantFacts.content,
                                   ).where(ApplicantFacts.applicant.is_in(part))))
 
+        catalog = load_catalog()
+        await explain(connection, f"round read, the plain lane: one row per permit holder of {CITY} "
+                                  "(population.py _plain_lane_sql)", population._plain_lane_sql(
+                                      f"'{CITY}'", catalog.service(CITY, "settlement"), snapshot,
+                                      key_layout(catalog, CITY).name))
         part = ids[:population.CHUNK]
         inline = ",".join(map(str, part))  # population.py writes the ids into the SQL
-        await explain(connection, f"round read, one chunk of {len(part):,} applicants (population.py Stored.load): "
-                                  "the people", f"SELECT id, name, identity_masked, born_on FROM applicant "
-                                                f"WHERE id IN ({inline})")
-        await explain(connection, "… their permits' events",
-                      "SELECT p.applicant, p.id, e.id, e.at, e.day, e.action, e.status, e.ground FROM residence_permit "
-                      f"p JOIN permit_event e ON e.permit = p.id WHERE p.applicant IN ({inline})")
+        await explain(connection, f"the exact lane, one chunk of {len(part):,} applicants (population.py "
+                                  "Stored.load): their permits", "SELECT id, applicant FROM residence_permit "
+                                                                 f"WHERE applicant IN ({inline})")
+        await explain(connection, "… the permits' events (the bench's permit ids are its applicant ids)",
+                      f"SELECT permit, id, at, day, action, status, ground FROM permit_event WHERE permit IN ({inline})")
         await explain(connection, "… the ranking bases of the determinations made by the snapshot date",
                       "SELECT determination, applicant, tenant, as_of, vetoed, used_on, used_for, facts_revision, "
                       f"basis FROM ranking_basis WHERE applicant IN ({inline}) AND as_of <= '{snapshot.isoformat()}'")
@@ -505,7 +511,7 @@ async def run(args: argparse.Namespace, url: str, workdir: Path) -> None:
         scored = template.scored
         print(f"    ({len(scored):,} distinct results scored by the engine's explained path in {template.seconds:.1f} s, "
               f"mean {sum(len(r) for r, *_ in scored.values()) / max(len(scored), 1):,.0f} bytes of JSON, "
-              f"their ranking bases {sum(len(b) for *_, b in scored.values()) / max(len(scored), 1):,.0f})")
+              f"their ranking bases {sum(len(s[3]) for s in scored.values()) / max(len(scored), 1):,.0f})")
         scored.clear()
 
         # 3. recognised scores as registering leaves them

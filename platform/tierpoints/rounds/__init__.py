@@ -21,5 +21,5 @@ from tierpoints.rounds.ranking import (
     rank,
 )
 
-__all__ = ["Allocation", "Candidate", "CandidateColumns", "Move", "RankedEntry", "Ranking", "RankingDiff", "RankingInputs",
-           "TieBreak", "allocate", "diff", "rank"]
+__all__ = ["Allocation", "Candidate", "CandidateColumns", "Move", "RankedEntry", "Ranking", "RankingDiff",
+           "RankingInputs", "TieBreak", "allocate", "diff", "rank"]

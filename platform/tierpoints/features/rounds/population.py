@@ -11,8 +11,10 @@ scored through the service tenant's chain.
 
 Two lanes, one answer. Most people of a round are plain: their permit valid and unchanged
 since before the snapshot date (residence_permit.changed_on), their points determined by the
-service's tenant, not vetoed, not used, at least the minimum. One query reads their name and
-ranking basis (one row each, streamed); their candidates are made straight from it. Everyone
+service's tenant, not vetoed, not used, at least the minimum. One query reads their masked name
+and identity and the key vector of their determination (one row each, streamed); a batch of
+vectors becomes tie-break values on the snapshot date in numpy (rounds/candidates.py
+vector_keys), or, for a vector written under another layout of keys, the Basis is read. Everyone
 else — suspended, moved, terminated or changed after the snapshot, determined elsewhere, vetoed,
 used, below the minimum, no points — goes through the exact lane: the permit's events, the
 determination's row, validity.assess, a reason for every refusal. Each lane gives what the other
@@ -93,12 +95,15 @@ class Stored:
                         "SELECT id, name_masked, identity_masked, born_on FROM applicant "
                         f"WHERE id IN ({_ids(missing)})"):
                     self.people[applicant] = Person(name_masked, identity_masked, born_on)
-            permit: dict[int, int] = {}  # the newest permit is the one in force
+            holder = dict(await fetch_tuples(f"SELECT id, applicant FROM residence_permit WHERE applicant IN ({ids})"))
+            # two queries, not a join: PostgreSQL would hash-join a scan of every event
             rows = list(await fetch_tuples(  # sorted here: SQLite's ORDER BY would cost more than the query
-                "SELECT p.applicant, p.id, e.id, e.at, e.day, e.action, e.status, e.ground FROM residence_permit p "
-                f"JOIN permit_event e ON e.permit = p.id WHERE p.applicant IN ({ids})"))
-            rows.sort(key=lambda row: (row[1], row[2]))
-            for applicant, permit_id, _, at, day, action, status, ground in rows:
+                "SELECT permit, id, at, day, action, status, ground FROM permit_event "
+                f"WHERE permit IN ({_ids(holder)})"))
+            rows.sort(key=lambda row: (row[0], row[1]))
+            permit: dict[int, int] = {}  # the newest permit is the one in force
+            for permit_id, _, at, day, action, status, ground in rows:
+                applicant = holder[permit_id]
                 if permit.setdefault(applicant, permit_id) != permit_id:
                     permit[applicant] = permit_id
                     self.events[applicant].clear()
@@ -152,10 +157,10 @@ def _area(runtime: Runtime, service: Service) -> str:
 
 def _plain_lane_sql(area: str, service: Service, snapshot: dt.date, layout: str) -> str:
     """Each holder of a permit in `area` (their newest permit): masked name and identity number (a
-    round never reads whole names), the ranking basis in force on
-    the snapshot date, whether they are plain (module doc), and the key vector where it was written
-    under `layout`. The ids and dates are the platform's own (pack ids, an ISO date, a hex digest),
-    written into the SQL as store/bulk.py does."""
+    round never reads whole names), whether they are plain (module doc), and of the determination
+    in force on the snapshot date the key vector where it was written under `layout`, else the
+    Basis. The ids and dates are the platform's own (pack ids, an ISO date, a hex digest), written
+    into the SQL as store/bulk.py does."""
     day = snapshot.isoformat()
     return (
         "SELECT p.applicant, a.name_masked, a.identity_masked, "
@@ -174,9 +179,10 @@ def _plain_lane_sql(area: str, service: Service, snapshot: dt.date, layout: str)
 
 async def plain_lane(runtime: Runtime, service: Service, snapshot: dt.date,
                      keys: tuple) -> tuple[CandidateColumns, dict[int, Person]]:
-    """The candidates of the plain people of an own-score round (module doc), and everyone else
-    in its area (masked name and identity as read), for the exact lane. A plain person's keys come from their key
-    vector (numpy, a batch at a time) or, where it was written under another layout, their Basis."""
+    """The candidates of the plain people of an own-score round (module doc), and everyone else in
+    its area (masked name and identity as read) for the exact lane. A plain person's keys come from
+    their key vector (numpy, a batch at a time) or, where it was written under another layout,
+    their Basis."""
     catalog = runtime.catalog
     layout, service_keys = key_layout(catalog, service.tenant), catalog.tie_breaks(service)
     widths = len(service_keys), layout.tiers
