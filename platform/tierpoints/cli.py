@@ -16,6 +16,7 @@ from tierpoints.accounts import service as account_service
 from tierpoints.cli_support import run_with_database, settings_or_exit
 from tierpoints.engine import Engine, FactsError
 from tierpoints.features.applicants import cli as applicants_cli
+from tierpoints.features.holidays import cli as holidays_cli
 from tierpoints.features.rounds import cli as rounds_cli
 from tierpoints.features.impact import cli as impact_cli
 from tierpoints.features.publishing import cli as publishing_cli
@@ -268,6 +269,7 @@ main.add_command(publishing_cli.commands(packs))  # `packs export` and `drafts p
 
 main.add_command(applicants_cli.scores)
 main.add_command(rounds_cli.rounds)
+main.add_command(holidays_cli.calendar)
 main.add_command(impact_cli.impact)
 
 if __name__ == "__main__":

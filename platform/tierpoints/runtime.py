@@ -12,10 +12,12 @@ from typing import Any
 
 from tierpoints.accounts.service import all_grants
 from tierpoints.authz import Authorizer
+from tierpoints.calendar import working_days
 from tierpoints.engine import Engine
 from tierpoints.packs.catalog import PolicyCatalog
 from tierpoints.settings import Settings
 from tierpoints.store import db, notify, piccolo_conf
+from tierpoints.store.holidays import schedules_signature, stored_schedules
 from tierpoints.store.policy import has_tenants, load_policy_catalog
 from tierpoints.store.tables import IndicatorSetVersion, RoleAssignment, TenantRecord
 
@@ -73,9 +75,10 @@ class Runtime:
             await self.reload_policy()
 
     async def reload_policy(self) -> None:
-        """Use the policy as the database now publishes it."""
+        """Use the policy as the database now publishes it (the holiday schedules loaded too)."""
         self.policy_seen = await policy_signature()
         self.use_catalog(await load_policy_catalog())
+        working_days.use_schedules(await stored_schedules())
 
     async def listen(self) -> None:
         """On PostgreSQL: reload grants and policy as soon as any instance or the CLI commits a
@@ -132,16 +135,19 @@ async def build_runtime(settings: Settings) -> Runtime:
     runtime = Runtime(settings, catalog, Engine(catalog), Authorizer(catalog, await all_grants()),
                       grants_seen=await grants_signature(), policy_seen=await policy_signature())
     runtime.policy_checked = time.monotonic()
+    working_days.use_schedules(await stored_schedules())
     return runtime
 
 
 async def policy_signature() -> tuple[Any, ...]:
-    """Changes whenever a version is published or superseded, or a tenant is synced."""
+    """Changes whenever a version is published or superseded, a tenant is synced, or a holiday
+    schedule is loaded."""
     versions = await IndicatorSetVersion.raw(
         "SELECT COUNT(*) AS n, MAX(published_at) AS newest FROM indicator_set_version "
         "WHERE status IN ('published', 'superseded')").run()
     tenants = await TenantRecord.raw("SELECT COUNT(*) AS n, MAX(synced_at) AS newest FROM tenant").run()
-    return (versions[0]["n"], str(versions[0]["newest"]), tenants[0]["n"], str(tenants[0]["newest"]))
+    return (versions[0]["n"], str(versions[0]["newest"]), tenants[0]["n"], str(tenants[0]["newest"]),
+            *await schedules_signature())
 
 
 async def grants_signature() -> tuple[int, int]:

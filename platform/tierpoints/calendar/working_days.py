@@ -1,17 +1,20 @@
 """Working-day arithmetic over the State Council's holiday schedule.
 
 The schedule (holidays and the weekend days worked in exchange) comes from the maintained
-`chinese-calendar` package. A date beyond its data is an error, never a guess: the
-schedule for a year is only known once it is published, so the package must be updated
-then.
+`chinese-calendar` package, and for a year it does not carry yet from the notice an operator
+loaded (schedules.py; `tierpoints calendar load`, stored and audited: features/holidays). A date
+beyond both is an error, never a guess: a year's schedule is only known once it is published.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import chinese_calendar
+
+from tierpoints.calendar.schedules import YearSchedule
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -21,15 +24,36 @@ class CalendarDataMissing(LookupError):
         self.day = day
         super().__init__(
             f"no holiday schedule for {day.year} yet (chinese-calendar {chinese_calendar.__version__}): "
-            "working days cannot be counted until the package carries that year's schedule"
+            "working days cannot be counted until the package carries that year's schedule or an "
+            f"operator loads the State Council's notice for {day.year} (`tierpoints calendar load`)"
         )
+
+
+_loaded: dict[int, YearSchedule] = {}  # the running service's (runtime.py use_policy sets them)
+
+
+def use_schedules(schedules: Iterable[YearSchedule]) -> None:
+    """The loaded schedules in force, one a year (years the package carries are not consulted)."""
+    global _loaded
+    _loaded = {schedule.year: schedule for schedule in schedules}
+
+
+def carried_by_package(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(dt.date(year, 7, 1))
+    except NotImplementedError:
+        return False
+    return True
 
 
 def is_working_day(day: dt.date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        raise CalendarDataMissing(day) from None
+        schedule = _loaded.get(day.year)
+        if schedule is None:
+            raise CalendarDataMissing(day) from None
+        return schedule.is_working_day(day)
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:

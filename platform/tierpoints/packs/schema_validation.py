@@ -20,6 +20,7 @@ SCHEMA_FILES = {
     "roles": "roles.schema.json",
     "workflow": "workflow.schema.json",
     "services": "services.schema.json",
+    "holiday-schedule": "holiday-schedule.schema.json",
 }
 
 

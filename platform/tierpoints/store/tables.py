@@ -340,6 +340,18 @@ class ImpactReport(Table, tablename="impact_report"):
     error = Text(null=True, default=None)
 
 
+class HolidaySchedule(Table, tablename="holiday_schedule"):
+    """A year's holiday arrangement as the State Council's notice published it (calendar/
+    schedules.py), loaded by an operator for a year chinese-calendar does not carry. The newest
+    row of a year is in force; a corrected notice adds a row, the earlier ones are kept."""
+
+    year = Integer(index=True)
+    document = Text()  # YearSchedule as JSON
+    notice_number = Varchar(length=100)
+    loaded_by = Varchar(length=100)
+    loaded_at = Timestamptz()
+
+
 class AuditEntry(Table, tablename="audit_entry"):
     """Append-only; each entry's hash covers its content and the previous entry's hash."""
 
@@ -357,5 +369,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     TenantRecord, IndicatorSetVersion, Account, RoleAssignment, Applicant, Guardianship, ResidencePermit,
     PermitEvent, ApplicantFacts, RecognisedScore, Application, ApplicationItem, Determination, RankingBasis,
     Objection, Notification, ServiceRound, RankingVersion, RankingEntry, PublicityObjection, ImpactReport,
-    AuditEntry,
+    HolidaySchedule, AuditEntry,
 )
