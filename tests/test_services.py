@@ -17,6 +17,7 @@ import factories
 from test_broken_packs import problems_of, relative
 from tierpoints.engine.periods import OPEN_END
 from tierpoints.packs.catalog import UnknownService
+from tierpoints.packs.models import Names
 from tierpoints.rounds import rank
 from tierpoints.rounds.candidates import (
     Refusal,
@@ -247,6 +248,8 @@ def test_the_key_vector_gives_every_service_the_keys_of_the_basis(catalog, engin
     ningbo = key_layout(catalog, "ningbo")
     assert ningbo.name == key_layout(catalog, "ningbo").name != key_layout(catalog, "hangzhou").name
     assert msgspec.structs.replace(ningbo, keys=ningbo.keys[1:]).name != ningbo.name
+    renamed = msgspec.structs.replace(ningbo.keys[0], note="reworded", name=Names(zh="改名", en="renamed"))
+    assert msgspec.structs.replace(ningbo, keys=(renamed, *ningbo.keys[1:])).name == ningbo.name
 
 
 def test_a_standing_is_the_score_the_service_tenant_sees_by_the_snapshot(catalog, engine):

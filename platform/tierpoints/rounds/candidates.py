@@ -114,7 +114,9 @@ class KeyLayout(msgspec.Struct, frozen=True):
 
     @property
     def name(self) -> str:
-        return hashlib.sha256(msgspec.json.encode(self)).hexdigest()[:16]
+        """A digest of what the numbers depend on (a key's names and notes are not in it)."""
+        counted = (self.tenant, self.tiers, [(key.id, key.derive) for key in self.keys], self.areas)
+        return hashlib.sha256(msgspec.json.encode(counted)).hexdigest()[:16]
 
 
 def key_layout(catalog: PolicyCatalog, tenant: str) -> KeyLayout:
