@@ -345,20 +345,22 @@ async def lanes_agree(runtime, bench) -> None:
     from tierpoints.features.rounds import population
     from tierpoints.rounds.candidates import key_readers
 
-    plain_total = 0
+    plain_total = never_determined = 0
     for tenant in ("hangzhou", "ningbo"):
         service = runtime.catalog.service(tenant, "settlement")
         for snapshot in (bench.SNAPSHOT, dt.date(2026, 6, 15), dt.date(2025, 12, 20)):
             keys = key_readers(runtime.catalog, service, snapshot)
             everyone = await population.area_applicants(runtime, service)
             expected = await population.exact_lane(runtime, service, snapshot, keys, everyone)
-            plain, others = await population.plain_lane(runtime, service, snapshot, keys)
+            plain, plainly_refused, others = await population.plain_lane(runtime, service, snapshot, keys)
             candidates, refused = await population.build(runtime, service, snapshot)
             by_applicant = lambda c: c.applicant  # noqa: E731
             assert sorted(candidates, key=by_applicant) == sorted(expected[0], key=by_applicant), (tenant, snapshot)
             assert refused == expected[1], (tenant, snapshot)
-            assert sorted([c.applicant for c in plain] + list(others)) == everyone
+            assert sorted([c.applicant for c in plain] + [r.applicant for r in plainly_refused]
+                          + list(others)) == everyone
             plain_total += len(plain)
+            never_determined += len(plainly_refused)
             if snapshot == bench.SNAPSHOT:  # most people are plain; each kind of exception is not
                 assert len(plain) > 0.8 * len(everyone) and len(refused) > 0, (tenant, len(plain), len(everyone))
                 reasons = " ".join(r.reasons[0] for r in refused)
@@ -367,7 +369,7 @@ async def lanes_agree(runtime, bench) -> None:
                         assert kind in reasons, kind
                     moved_in = [c for c in candidates if c.applicant in set(others)]
                     assert moved_in, "people determined elsewhere are ranked through the exact lane"
-    assert plain_total > 0
+    assert plain_total > 0 and never_determined > 0  # refused in the plain lane: no points yet
 
 
 async def test_a_permit_keeps_the_day_it_last_changed_and_older_ones_get_it_by_migration(platform, monkeypatch):

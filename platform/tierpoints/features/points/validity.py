@@ -56,6 +56,11 @@ def permit_state(events: Sequence[dict[str, Any]], as_of: dt.date) -> tuple[str,
     return VALID, f"the permit is valid on {as_of}"
 
 
+def no_points(as_of: dt.date) -> str:
+    """Why a valid permit's holder has nothing to count on `as_of`."""
+    return f"no points determined by {as_of}"
+
+
 def assess(events: Sequence[dict[str, Any]], determination: dict[str, Any] | None,
            as_of: dt.date) -> tuple[str, str]:
     """(valid | suspended | void | used | none, the reason) for the current determination."""
@@ -63,7 +68,7 @@ def assess(events: Sequence[dict[str, Any]], determination: dict[str, Any] | Non
     if state in (NONE, VOID):
         return state, reason
     if determination is None:
-        return NONE, f"no points determined by {as_of}"
+        return NONE, no_points(as_of)
     if determination["vetoed"]:
         return VOID, (f"vetoed: a one-vote veto indicator applies (determination {determination['id']} "
                       f"of {determination['as_of']})")

@@ -14,9 +14,10 @@ since before the snapshot date (residence_permit.changed_on), their points deter
 service's tenant, not vetoed, not used, at least the minimum. One query reads their masked name
 and identity and the key vector of their determination (one row each, streamed); a batch of
 vectors becomes tie-break values on the snapshot date in numpy (rounds/candidates.py
-vector_keys), or, for a vector written under another layout of keys, the Basis is read. Everyone
-else — suspended, moved, terminated or changed after the snapshot, determined elsewhere, vetoed,
-used, below the minimum, no points — goes through the exact lane: the permit's events, the
+vector_keys), or, for a vector written under another layout of keys, the Basis is read. The
+same row refuses those with such a permit and no points determined (most who never applied).
+Everyone else — suspended, moved, terminated or changed after the snapshot, determined elsewhere,
+vetoed, used, below the minimum — goes through the exact lane: the permit's events, the
 determination's row, validity.assess, a reason for every refusal. Each lane gives what the other
 would (tests/test_rounds.py checks the plain lane against the exact one for everyone).
 """
@@ -159,7 +160,8 @@ def _plain_lane_sql(area: str, service: Service, snapshot: dt.date, layout: str)
     """Each holder of a permit in `area` (their newest permit): masked name and identity number (a
     round never reads whole names), whether they are plain (module doc), and of the determination
     in force on the snapshot date the key vector where it was written under `layout`, else the
-    Basis. The ids and dates are the platform's own (pack ids, an ISO date, a hex digest), written
+    Basis; last, whether their permit is valid and unchanged but they have no points determined
+    by then. The ids and dates are the platform's own (pack ids, an ISO date, a hex digest), written
     into the SQL as store/bulk.py does."""
     day = snapshot.isoformat()
     return (
@@ -167,7 +169,8 @@ def _plain_lane_sql(area: str, service: Service, snapshot: dt.date, layout: str)
         f"CASE WHEN b.key_layout = '{layout}' AND b.key_vector IS NOT NULL THEN NULL ELSE b.basis END, "
         f"p.status = 'valid' AND p.changed_on <= '{day}' AND b.tenant = '{service.tenant}' "
         f"AND b.vetoed = false AND (b.used_on IS NULL OR b.used_on > '{day}'), "
-        f"CASE WHEN b.key_layout = '{layout}' THEN b.key_vector END "
+        f"CASE WHEN b.key_layout = '{layout}' THEN b.key_vector END, "
+        f"p.status = 'valid' AND p.changed_on <= '{day}' AND b.determination IS NULL "
         "FROM residence_permit p JOIN applicant a ON a.id = p.applicant "
         f"LEFT JOIN ranking_basis b ON b.applicant = p.applicant AND b.as_of <= '{day}' "
         "AND NOT EXISTS (SELECT 1 FROM ranking_basis n WHERE n.applicant = p.applicant "
@@ -178,9 +181,10 @@ def _plain_lane_sql(area: str, service: Service, snapshot: dt.date, layout: str)
 
 
 async def plain_lane(runtime: Runtime, service: Service, snapshot: dt.date,
-                     keys: tuple) -> tuple[CandidateColumns, dict[int, Person]]:
-    """The candidates of the plain people of an own-score round (module doc), and everyone else in
-    its area (masked name and identity as read) for the exact lane. A plain person's keys come from
+                     keys: tuple) -> tuple[CandidateColumns, list[Refusal], dict[int, Person]]:
+    """The candidates of the plain people of an own-score round (module doc), the refusals of those
+    whose permit is valid and unchanged but who have no points determined (most who never applied),
+    and everyone else in its area (masked name and identity as read) for the exact lane. A plain person's keys come from
     their key vector (numpy, a batch at a time) or, where it was written under another layout,
     their Basis."""
     catalog = runtime.catalog
@@ -188,15 +192,19 @@ async def plain_lane(runtime: Runtime, service: Service, snapshot: dt.date,
     widths = len(service_keys), layout.tiers
     minimum = service.eligibility.min_points
     parts: list[CandidateColumns] = []
+    refused: list[Refusal] = []
     others: dict[int, Person] = {}
+    no_points = [validity.no_points(snapshot)]  # validity.assess's reason for them
     sql = _plain_lane_sql(_area(runtime, service), service, snapshot, layout.name)
     async for rows in stream_tuples(sql, CHUNK):
         vectored, based = [], []
         for row in rows:
-            if not row[4]:
-                others[row[0]] = Person(row[1], row[2], None)
-            else:
+            if row[4]:
                 (based if row[5] is None else vectored).append(row)
+            elif row[6]:
+                refused.append(Refusal(applicant=row[0], reasons=no_points))
+            else:
+                others[row[0]] = Person(row[1], row[2], None)
         if vectored:
             numbers = np.frombuffer(b"".join([row[5] for row in vectored]), "<f8").reshape(-1, layout.width)
             enough = numbers[:, 1] >= minimum
@@ -218,7 +226,7 @@ async def plain_lane(runtime: Runtime, service: Service, snapshot: dt.date,
             candidates.append(Candidate(applicant, basis.total, tuple([read(basis) for read in keys]),
                                         basis.tiers, name_masked, identity_masked))
         parts.append(CandidateColumns.of(candidates, *widths))
-    return CandidateColumns.join(parts, *widths), others
+    return CandidateColumns.join(parts, *widths), refused, others
 
 
 async def exact_lane(runtime: Runtime, service: Service, snapshot: dt.date, keys: tuple, applicants: list[int],
@@ -263,8 +271,9 @@ async def build(runtime: Runtime, service: Service, snapshot: dt.date,
             candidates, refused = await exact_lane(runtime, service, snapshot, keys,
                                                    await area_applicants(runtime, service), True)
             return CandidateColumns.of(candidates, *widths), refused
-        plain, others = await plain_lane(runtime, service, snapshot, keys)
-        more, refused = await exact_lane(runtime, service, snapshot, keys, list(others), people=others)
+        plain, refused, others = await plain_lane(runtime, service, snapshot, keys)
+        more, refused_exactly = await exact_lane(runtime, service, snapshot, keys, list(others), people=others)
+        refused = sorted(refused + refused_exactly, key=lambda refusal: refusal.applicant)
         return CandidateColumns.join([plain, CandidateColumns.of(more, *widths)], *widths), refused
 
     # higher_parent_score: the children of the area who have a parent or guardian recorded
