@@ -108,7 +108,11 @@ async def test_a_province_loads_a_notice_and_deadlines_count_into_that_year(plat
                                     "notice-2027.yaml")
     assert await HolidaySchedule.count().run() == 0
 
+    from tierpoints.runtime import policy_signature
+
+    seen = await policy_signature()
     await service.load_schedule(runtime, Actor("zj_admin"), "zhejiang", INVENTED_2027, "notice-2027.yaml")
+    assert await policy_signature() != seen  # every other instance reloads the policy and schedules
     # 15 working days after Mon 21 Dec 2026: 22-25, 28-31 Dec (8), 4-8 Jan (13), Sat 9 Jan (14), 11 Jan (15)
     assert add_working_days(D(2026, 12, 21), 15) == D(2027, 1, 11)
     accepted = await platform.client.post(url, json=body, headers=own)

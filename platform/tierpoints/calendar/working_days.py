@@ -29,7 +29,7 @@ class CalendarDataMissing(LookupError):
         )
 
 
-_loaded: dict[int, YearSchedule] = {}  # the running service's (runtime.py use_policy sets them)
+_loaded: dict[int, YearSchedule] = {}  # the running service's (runtime.py sets them with the policy)
 
 
 def use_schedules(schedules: Iterable[YearSchedule]) -> None:

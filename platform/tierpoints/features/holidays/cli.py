@@ -8,10 +8,9 @@ import chinese_calendar
 import click
 
 from tierpoints.calendar.schedules import ScheduleError
-from tierpoints.cli_support import AS, run_with_runtime
+from tierpoints.cli_support import AS, run_with_database, run_with_runtime
 from tierpoints.features.auth import Actor
 from tierpoints.features.holidays import service
-from tierpoints.runtime import Runtime
 from tierpoints.store.holidays import stored_schedules
 
 
@@ -40,11 +39,8 @@ def load(file: Path, tenant: str, username: str) -> None:
 @calendar.command("show")
 def show() -> None:
     """The years working days can be counted in."""
-    async def work(runtime: Runtime):
-        return await stored_schedules()
-
     first, last = service.years_covered()
     click.echo(f"chinese-calendar {chinese_calendar.__version__}: {first} to {last}")
-    for schedule in run_with_runtime(work):
+    for schedule in run_with_database(lambda settings: stored_schedules()):
         click.echo(f"{schedule.year}: loaded from {schedule.notice.number} ({schedule.notice.title}, "
                    f"{schedule.notice.published_on})")

@@ -150,6 +150,10 @@ class Stored:
                                  permit_valid=status == validity.VALID), None
 
 
+# a holder's newest permit is the one in force (every query of the area reads only it)
+NEWEST_PERMIT = "NOT EXISTS (SELECT 1 FROM residence_permit q WHERE q.applicant = p.applicant AND q.id > p.id)"
+
+
 def _area(runtime: Runtime, service: Service) -> str:
     """The tenants of the service's area, as SQL."""
     tenants = sorted(runtime.catalog.tree.area(service.tenant) & set(runtime.catalog.tenants))
@@ -164,19 +168,19 @@ def _plain_lane_sql(area: str, service: Service, snapshot: dt.date, layout: str)
     by then. The ids and dates are the platform's own (pack ids, an ISO date, a hex digest), written
     into the SQL as store/bulk.py does."""
     day = snapshot.isoformat()
+    unchanged = f"p.status = 'valid' AND p.changed_on <= '{day}'"  # valid then, and still
     return (
         "SELECT p.applicant, a.name_masked, a.identity_masked, "
         f"CASE WHEN b.key_layout = '{layout}' AND b.key_vector IS NOT NULL THEN NULL ELSE b.basis END, "
-        f"p.status = 'valid' AND p.changed_on <= '{day}' AND b.tenant = '{service.tenant}' "
+        f"{unchanged} AND b.tenant = '{service.tenant}' "
         f"AND b.vetoed = false AND (b.used_on IS NULL OR b.used_on > '{day}'), "
         f"CASE WHEN b.key_layout = '{layout}' THEN b.key_vector END, "
-        f"p.status = 'valid' AND p.changed_on <= '{day}' AND b.determination IS NULL "
+        f"{unchanged} AND b.determination IS NULL "
         "FROM residence_permit p JOIN applicant a ON a.id = p.applicant "
         f"LEFT JOIN ranking_basis b ON b.applicant = p.applicant AND b.as_of <= '{day}' "
         "AND NOT EXISTS (SELECT 1 FROM ranking_basis n WHERE n.applicant = p.applicant "
         f"AND n.as_of <= '{day}' AND n.determination > b.determination) "
-        f"WHERE p.tenant IN ({area}) "
-        "AND NOT EXISTS (SELECT 1 FROM residence_permit q WHERE q.applicant = p.applicant AND q.id > p.id)"
+        f"WHERE p.tenant IN ({area}) AND {NEWEST_PERMIT}"
     )
 
 
@@ -184,9 +188,9 @@ async def plain_lane(runtime: Runtime, service: Service, snapshot: dt.date,
                      keys: tuple) -> tuple[CandidateColumns, list[Refusal], dict[int, Person]]:
     """The candidates of the plain people of an own-score round (module doc), the refusals of those
     whose permit is valid and unchanged but who have no points determined (most who never applied),
-    and everyone else in its area (masked name and identity as read) for the exact lane. A plain person's keys come from
-    their key vector (numpy, a batch at a time) or, where it was written under another layout,
-    their Basis."""
+    and everyone else in its area (masked name and identity as read) for the exact lane. A plain
+    person's keys come from their key vector (numpy, a batch at a time) or, where it was written
+    under another layout, their Basis."""
     catalog = runtime.catalog
     layout, service_keys = key_layout(catalog, service.tenant), catalog.tie_breaks(service)
     widths = len(service_keys), layout.tiers
@@ -209,9 +213,9 @@ async def plain_lane(runtime: Runtime, service: Service, snapshot: dt.date,
             numbers = np.frombuffer(b"".join([row[5] for row in vectored]), "<f8").reshape(-1, layout.width)
             enough = numbers[:, 1] >= minimum
             if not enough.all():  # refused: the exact lane gives the reason
-                others.update((row[0], Person(row[1], row[2], None))
-                              for row, ok in zip(vectored, enough.tolist()) if not ok)
-                vectored, numbers = [row for row, ok in zip(vectored, enough.tolist()) if ok], numbers[enough]
+                flags = enough.tolist()
+                others.update((row[0], Person(row[1], row[2], None)) for row, ok in zip(vectored, flags) if not ok)
+                vectored, numbers = [row for row, ok in zip(vectored, flags) if ok], numbers[enough]
             applicants = np.fromiter([row[0] for row in vectored], np.int64, len(vectored))
             parts.append(CandidateColumns(
                 applicants, numbers[:, 1].copy(), vector_keys(layout, service_keys, numbers, snapshot),
@@ -257,7 +261,7 @@ async def area_applicants(runtime: Runtime, service: Service) -> list[int]:
     """Everyone whose newest permit is in the service's area, ascending."""
     return sorted(row[0] for row in await fetch_tuples(
         f"SELECT p.applicant FROM residence_permit p WHERE p.tenant IN ({_area(runtime, service)}) "
-        "AND NOT EXISTS (SELECT 1 FROM residence_permit q WHERE q.applicant = p.applicant AND q.id > p.id)"))
+        f"AND {NEWEST_PERMIT}"))
 
 
 async def build(runtime: Runtime, service: Service, snapshot: dt.date,
